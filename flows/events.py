@@ -1,0 +1,80 @@
+"""What a member can do. Transports turn taps, commands and typed lines into these."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+
+@dataclass(frozen=True)
+class Start:
+    """Open the conversation: resume the open plan at its question, or begin a new one."""
+
+
+@dataclass(frozen=True)
+class Answer:
+    """A value for ``question``: an option key, a list of option keys, an int 1-5, or text.
+
+    ``question`` is the question the member saw; when it is no longer the current one the
+    answer is stale and changes nothing.
+    """
+
+    question: str
+    value: Any
+
+
+@dataclass(frozen=True)
+class Text:
+    """A typed line for the current question: a number, an option label, a list, or text."""
+
+    text: str
+
+
+@dataclass(frozen=True)
+class Toggle:
+    """Tick or untick one option of a multi-select question."""
+
+    question: str
+    option: str
+
+
+@dataclass(frozen=True)
+class Done:
+    """Apply the current selection of a multi-select question (or the votes of a scale)."""
+
+    question: str
+
+
+@dataclass(frozen=True)
+class Back:
+    pass
+
+
+@dataclass(frozen=True)
+class Skip:
+    question: str | None = None
+
+
+@dataclass(frozen=True)
+class Edit:
+    """From the review step: change the answer to ``question``."""
+
+    question: str
+
+
+@dataclass(frozen=True)
+class Finish:
+    """From the review step: accept the answers and get the recommendation."""
+
+
+@dataclass(frozen=True)
+class Restart:
+    """Throw the current plan's answers away and begin again."""
+
+
+@dataclass(frozen=True)
+class Summary:
+    """Show the answers so far (or the result of a finished plan); changes nothing."""
+
+
+Event = Start | Answer | Text | Toggle | Done | Back | Skip | Edit | Finish | Restart | Summary

@@ -1,0 +1,80 @@
+"""Plain values passed between the domain, the store and the transports."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+OPEN = "open"
+DONE = "done"
+
+# The three parties a task can belong to.
+US = "us"
+PARTNER = "partner"
+TOGETHER = "together"
+
+
+@dataclass(frozen=True)
+class ChatRef:
+    """Where a conversation happens: one chat is one association."""
+
+    transport: str  # "telegram" | "console"
+    chat_id: str
+    kind: str = "private"  # "private" | "group"
+    title: str = ""
+
+    @property
+    def is_group(self) -> bool:
+        return self.kind == "group"
+
+
+@dataclass(frozen=True)
+class MemberRef:
+    """Who sent an event."""
+
+    user_id: str
+    name: str
+    is_admin: bool = False
+
+
+@dataclass
+class Plan:
+    """One partnership plan of one association, as stored.
+
+    ``answers`` maps question key to the current value (option key, list of option keys,
+    int 1-5, or text). ``meta`` holds the rest of the conversation state that must survive a
+    restart: who answered what, group votes, a multi-select in progress, the edit flag,
+    checklist ticks and task claims. Both are JSON-serialisable.
+    """
+
+    id: int | None
+    state: str
+    version: int = 0
+    status: str = OPEN
+    language: str = "en"
+    answers: dict[str, Any] = field(default_factory=dict)
+    meta: dict[str, Any] = field(default_factory=dict)
+
+    def copy(self) -> Plan:
+        import copy
+
+        return copy.deepcopy(self)
+
+
+@dataclass(frozen=True)
+class AnswerRecord:
+    """One accepted answer, kept as history (``value`` None means skipped or cleared)."""
+
+    question: str
+    value: Any
+    member: MemberRef
+
+
+@dataclass(frozen=True)
+class TaskRecord:
+    """One task of the split, as stored when a plan is finished."""
+
+    key: str
+    phase: str  # "prepare" | "run" | "follow_up"
+    owner: str  # US | PARTNER | TOGETHER
+    resource: str | None

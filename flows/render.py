@@ -1,0 +1,246 @@
+"""Plans to Replies: every text a member reads is composed here, from the locale files."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from flows import reply as kinds
+from flows.model import Plan, TaskRecord
+from flows.parse import Invalid
+from flows.questionnaire import (
+    MULTI,
+    QUESTIONS,
+    REVIEW,
+    SCALE,
+    TEXT,
+    Question,
+    applicable,
+    by_key,
+    is_question,
+)
+from flows.recommend import Recommendation, give_and_get
+from flows.reply import Option, Reply
+from flows.tasks import PHASES, balance
+from flows.texts import has, t
+
+FINISH = "finish"
+EDIT_PREFIX = "edit:"
+
+
+def option_labels(question: Question, lang: str) -> dict[str, str]:
+    return {o: t(f"opt.{question.option_group}.{o}", lang) for o in question.options}
+
+
+def answer_text(question: Question, value: Any, lang: str) -> str:
+    if value is None:
+        return t("ui.skipped", lang)
+    if question.kind == TEXT:
+        return str(value)
+    labels = option_labels(question, lang)
+    if question.kind == MULTI:
+        return ", ".join(labels.get(v, v) for v in value)
+    return labels.get(str(value), str(value))
+
+
+def progress(plan: Plan) -> tuple[int, int] | None:
+    """(number of the current question, questions expected in all).
+
+    A branch whose deciding question is still unanswered is counted in, so the total only ever
+    shrinks as answers close branches (a total that grows feels like moving goalposts).
+    """
+    answers = plan.answers
+    expected = [
+        q.key
+        for q in QUESTIONS
+        if q.applies(answers) or (q.when is not None and q.when.question not in answers)
+    ]
+    if plan.state not in expected:
+        return None
+    return expected.index(plan.state) + 1, len(expected)
+
+
+def _selected(question: Question, plan: Plan) -> set[str]:
+    if question.kind == MULTI:
+        selection = plan.meta.get("selection", {}).get(question.key)
+        if selection is None:
+            selection = plan.answers.get(question.key) or []
+        return set(selection)
+    value = plan.answers.get(question.key)
+    return {str(value)} if value is not None else set()
+
+
+def question_reply(plan: Plan, lang: str, **extra: Any) -> Reply:
+    question = by_key(plan.state)
+    selected = _selected(question, plan)
+    labels = option_labels(question, lang)
+    lines = [t(f"q.{question.key}.text", lang)]
+    votes = plan.meta.get("votes", {}).get(question.key)
+    if question.kind == SCALE and votes:
+        lines.append(
+            t(
+                "ui.votes",
+                lang,
+                count=len(votes),
+                names=", ".join(f"{v['name']} {v['value']}" for v in votes.values()),
+            )
+        )
+    previous = plan.answers.get(question.key)
+    if question.kind == TEXT and previous:
+        lines.append(t("ui.previous_answer", lang, answer=previous))
+    hint_key = f"q.{question.key}.hint"
+    notes = tuple(extra.pop("notes", ()))
+    return Reply(
+        kind=kinds.QUESTION,
+        text="\n".join(lines),
+        question=question.key,
+        question_kind=question.kind,
+        options=tuple(Option(k, labels[k], k in selected) for k in question.options),
+        progress=progress(plan),
+        skippable=question.skippable,
+        can_go_back=plan.state != applicable(plan.answers)[0].key,
+        plan_id=plan.id,
+        version=plan.version,
+        notes=notes + ((t(hint_key, lang),) if has(hint_key, lang) else ()),
+        **extra,
+    )
+
+
+def answers_lines(plan: Plan, lang: str) -> list[str]:
+    lines = []
+    for question in applicable(plan.answers):
+        if question.key in plan.answers:
+            value = answer_text(question, plan.answers[question.key], lang)
+            by = plan.meta.get("answered_by", {}).get(question.key)
+            who = f" ({by})" if by and plan.meta.get("group") else ""
+            lines.append(f"• {t(f'q.{question.key}.short', lang)}: {value}{who}")
+    return lines
+
+
+def review_reply(plan: Plan, lang: str, **extra: Any) -> Reply:
+    options = [Option(FINISH, t("ui.finish", lang))]
+    for question in applicable(plan.answers):
+        short = t(f"q.{question.key}.short", lang)
+        options.append(Option(EDIT_PREFIX + question.key, t("ui.edit", lang, question=short)))
+    text = "\n".join([t("ui.review", lang), "", *answers_lines(plan, lang)])
+    return Reply(
+        kind=kinds.REVIEW,
+        text=text,
+        question=REVIEW,
+        question_kind="choice",
+        options=tuple(options),
+        can_go_back=True,
+        plan_id=plan.id,
+        version=plan.version,
+        **extra,
+    )
+
+
+def current_reply(plan: Plan, lang: str, **extra: Any) -> Reply:
+    """What the member should see now: the current question, or the review step."""
+    if plan.state == REVIEW:
+        return review_reply(plan, lang, **extra)
+    return question_reply(plan, lang, **extra)
+
+
+def summary_reply(plan: Plan, lang: str) -> Reply:
+    lines = answers_lines(plan, lang)
+    text = "\n".join([t("ui.summary", lang), "", *lines]) if lines else t("ui.summary_empty", lang)
+    return Reply(kind=kinds.INFO, text=text, plan_id=plan.id, version=plan.version)
+
+
+def invalid_reply(plan: Plan | None, problem: Invalid, lang: str) -> Reply:
+    text = t(f"invalid.{problem.key}", lang, **problem.params)
+    if plan is not None and is_question(plan.state):
+        expected = t(f"expect.{by_key(plan.state).kind}", lang)
+        text = f"{text} {expected}"
+    return Reply(
+        kind=kinds.INVALID,
+        text=text,
+        question=plan.state if plan else None,
+        plan_id=plan.id if plan else None,
+        version=plan.version if plan else None,
+    )
+
+
+def notice(kind: str, key: str, lang: str, plan: Plan | None = None, **params: Any) -> Reply:
+    return Reply(
+        kind=kind,
+        text=t(key, lang, **params),
+        plan_id=plan.id if plan else None,
+        version=plan.version if plan else None,
+        answered_by=params.get("name"),
+    )
+
+
+def _resource_list(resources: Sequence[str], lang: str) -> str:
+    if not resources:
+        return t("result.nothing", lang)
+    return ", ".join(t(f"opt.resource.{r}", lang) for r in resources)
+
+
+def result_text(
+    answers: Mapping[str, Any],
+    rec: Recommendation,
+    tasks: Sequence[TaskRecord],
+    lang: str,
+) -> str:
+    name = t(f"form.{rec.form}.name", lang)
+    lines = [t("result.title", lang, form=name), t(f"form.{rec.form}.about", lang)]
+    if rec.combined_with:
+        other = t(f"form.{rec.combined_with}.name", lang)
+        lines += [
+            "",
+            t(
+                "result.combined",
+                lang,
+                form=other,
+                about=t(f"form.{rec.combined_with}.combine", lang),
+            ),
+        ]
+    if rec.reasons:
+        lines += ["", t("result.why", lang)]
+        for reason in rec.reasons:
+            question = by_key(reason.question)
+            lines.append(
+                f"• {t(f'q.{question.key}.short', lang)}: "
+                f"{answer_text(question, _typed(question, reason.option), lang)}"
+            )
+    lines += ["", t("result.benefits", lang)]
+    for form in rec.forms:
+        lines.append(f"• {t(f'form.{form}.benefits', lang)}")
+    if rec.notes:
+        lines += ["", t("result.notes", lang)]
+        lines += [f"⚠ {t(f'note.{n}', lang)}" for n in rec.notes]
+    lines += ["", t("result.tasks", lang)]
+    for phase in PHASES:
+        phase_tasks = [task for task in tasks if task.phase == phase]
+        if not phase_tasks:
+            continue
+        lines.append(t(f"phase.{phase}", lang))
+        for task in phase_tasks:
+            lines.append(f"  • {t(f'task.{task.key}', lang)} — {t(f'party.{task.owner}', lang)}")
+    give, get = give_and_get(answers)
+    counts = balance(list(tasks), give, get).tasks
+    lines += [
+        "",
+        t("result.balance", lang),
+        t("result.we_give", lang, what=_resource_list(give, lang)),
+        t("result.we_get", lang, what=_resource_list(get, lang)),
+        t(
+            "result.task_counts",
+            lang,
+            us=counts["us"],
+            partner=counts["partner"],
+            together=counts["together"],
+        ),
+    ]
+    return "\n".join(lines)
+
+
+def _typed(question: Question, option: str) -> Any:
+    if question.kind == SCALE:
+        return int(option)
+    if question.kind == MULTI:
+        return [option]
+    return option

@@ -1,0 +1,40 @@
+"""What the service answers: transport-neutral, already in the member's language."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+# Reply kinds. A transport picks its layout by kind; it never writes domain text itself.
+QUESTION = "question"  # a question to answer (with options unless it is a text question)
+REVIEW = "review"  # all answers, with Finish and Edit actions
+RESULT = "result"  # the recommendation and the task split
+INFO = "info"  # a summary or a notice; nothing to answer
+INVALID = "invalid"  # bad input: nothing changed; says what is expected
+STALE = "stale"  # a button of an earlier step: nothing changed
+CONFLICT = "conflict"  # someone else answered first: nothing changed
+
+
+@dataclass(frozen=True)
+class Option:
+    key: str
+    label: str
+    selected: bool = False
+
+
+@dataclass(frozen=True)
+class Reply:
+    kind: str
+    text: str
+    question: str | None = None  # the key of the question shown, if any
+    question_kind: str | None = None  # "choice" | "multi" | "scale" | "text"
+    options: tuple[Option, ...] = ()
+    progress: tuple[int, int] | None = None  # (number of this question, questions in the flow)
+    skippable: bool = False
+    can_go_back: bool = False
+    plan_id: int | None = None
+    version: int | None = None  # the plan version this reply was made from
+    answered_by: str | None = None  # who gave the answer this reply confirms or reports
+    answer_text: str | None = None  # the accepted answer, to show on the answered question
+    previous_question: str | None = None  # the question the accepted answer was for
+    changed: bool = False  # True when the event changed stored state
+    notes: tuple[str, ...] = field(default=())  # extra lines (e.g. warnings)
