@@ -65,18 +65,17 @@ def contributions(answers: Mapping[str, Any]) -> list[tuple[str, str, str, int]]
     return found
 
 
-def _gates(answers: Mapping[str, Any]) -> tuple[set[str], list[str]]:
-    excluded: set[str] = set()
-    notes: list[str] = []
+def _gates(answers: Mapping[str, Any]) -> dict[str, str]:
+    """Forms ruled out by the guide's advice, each with the note that explains why."""
+    excluded: dict[str, str] = {}
     short = answers.get("time_span") in ("one_day", "campaign")
     new = answers.get("acquaintance") in ("not_met", "met")
     if short and new:
-        excluded.add(STRATEGIC)
-        notes.append(STRATEGIC_NEEDS_TRUST)
+        excluded[STRATEGIC] = STRATEGIC_NEEDS_TRUST
     if answers.get("partner_kind") != "several":
         # A network is made of several actors of equal standing; with one partner it is not one.
-        excluded.add(NETWORK)
-    return excluded, notes
+        excluded[NETWORK] = NETWORK_NEEDS_SEVERAL
+    return excluded
 
 
 def give_and_get(answers: Mapping[str, Any]) -> tuple[list[str], list[str]]:
@@ -110,7 +109,7 @@ def recommend(answers: Mapping[str, Any]) -> Recommendation:
     found = contributions(answers)
     for _question, _option, form, points in found:
         scores[form] += points
-    excluded, notes = _gates(answers)
+    excluded = _gates(answers)
     candidates = [f for f in FORMS if f not in excluded]
     # Highest score first; for equal scores the order of FORMS (lighter first) is kept.
     ranked = sorted(candidates, key=lambda f: -scores[f])
@@ -126,8 +125,12 @@ def recommend(answers: Mapping[str, Any]) -> Recommendation:
         (Contribution(q, o, p) for q, o, f, p in found if f == top and p > 0),
         key=lambda c: -c.points,
     )[:REASONS]
-    if NETWORK in excluded and scores[NETWORK] >= scores[top] and scores[NETWORK] > 0:
-        notes.append(NETWORK_NEEDS_SEVERAL)
+    # A gate is only worth mentioning when it changed the outcome.
+    notes = [
+        note
+        for form, note in excluded.items()
+        if scores[form] > 0 and scores[form] >= COMBINATION_SHARE * scores[top]
+    ]
     return Recommendation(
         form=top,
         combined_with=combined,
