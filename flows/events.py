@@ -77,4 +77,47 @@ class Summary:
     """Show the answers so far (or the result of a finished plan); changes nothing."""
 
 
-Event = Start | Answer | Text | Toggle | Done | Back | Skip | Edit | Finish | Restart | Summary
+@dataclass(frozen=True)
+class ShowChecklist:
+    page: int = 0
+
+
+@dataclass(frozen=True)
+class TickItem:
+    """Set a checklist item to ``done`` (the state the member asked for, so repeats are safe)."""
+
+    item: str
+    done: bool
+    page: int = 0
+
+
+@dataclass(frozen=True)
+class AddItem:
+    text: str
+
+
+@dataclass(frozen=True)
+class ShowTasks:
+    page: int = 0
+
+
+@dataclass(frozen=True)
+class ClaimTask:
+    """A member of our side takes a task ("I'll take it")."""
+
+    task: str
+    page: int = 0
+
+
+@dataclass(frozen=True)
+class TickTask:
+    task: str
+    done: bool
+    page: int = 0
+
+
+Conversation = (
+    Start | Answer | Text | Toggle | Done | Back | Skip | Edit | Finish | Restart | Summary
+)
+Work = ShowChecklist | TickItem | AddItem | ShowTasks | ClaimTask | TickTask
+Event = Conversation | Work

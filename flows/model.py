@@ -72,9 +72,30 @@ class AnswerRecord:
 
 @dataclass(frozen=True)
 class TaskRecord:
-    """One task of the split, as stored when a plan is finished."""
+    """One task of the split, as stored when a plan is finished, with its claim and tick."""
 
     key: str
     phase: str  # "prepare" | "run" | "follow_up"
     owner: str  # US | PARTNER | TOGETHER
     resource: str | None
+    claimed_by: str | None = None  # the member of our side who took it
+    done_by: str | None = None
+    done_at: str | None = None  # ISO 8601, UTC
+
+
+@dataclass(frozen=True)
+class ChecklistRecord:
+    """One checklist item of a plan: a built-in step (label None) or a member's own item."""
+
+    key: str
+    label: str | None = None  # only custom items carry their own text
+    done_by: str | None = None
+    done_at: str | None = None  # ISO 8601, UTC
+
+    @property
+    def custom(self) -> bool:
+        return self.label is not None
+
+    @property
+    def done(self) -> bool:
+        return self.done_by is not None

@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from contextlib import AbstractAsyncContextManager
 from typing import Protocol
 
-from flows.model import AnswerRecord, ChatRef, MemberRef, Plan, TaskRecord
+from flows.model import AnswerRecord, ChatRef, ChecklistRecord, MemberRef, Plan, TaskRecord
 
 
 class PlanSession(Protocol):
@@ -28,14 +28,21 @@ class PlanSession(Protocol):
         member: MemberRef,
         answers: Sequence[AnswerRecord] = (),
         tasks: Sequence[TaskRecord] | None = None,
+        checklist: Sequence[ChecklistRecord] | None = None,
     ) -> bool:
         """Write ``plan`` only if its stored version is still ``seen_version``.
 
         On success the stored version becomes ``seen_version + 1`` (and ``plan.version`` is set
-        to it), ``answers`` are appended to the history, and when ``tasks`` is given the plan's
-        tasks are replaced by it. Returns False, writing nothing, when another writer got there
-        first.
+        to it), ``answers`` are appended to the history, and when ``tasks`` (``checklist``) is
+        given the plan's tasks (checklist items) are replaced by it, in order. Returns False,
+        writing nothing, when another writer got there first.
         """
+
+    async def tasks(self, plan_id: int) -> list[TaskRecord]:
+        """The plan's tasks in stored order, with claims and ticks."""
+
+    async def checklist(self, plan_id: int) -> list[ChecklistRecord]:
+        """The plan's stored checklist items in stored order (ticked or custom ones)."""
 
     async def last_answer(self, plan_id: int, question: str) -> AnswerRecord | None:
         """The latest history row for one question of a plan."""
@@ -47,3 +54,9 @@ class PlanSession(Protocol):
 class PlanStore(Protocol):
     def session(self, chat: ChatRef) -> AbstractAsyncContextManager[PlanSession]:
         """Open one transaction scoped to ``chat``'s association."""
+
+    async def forget_association(self, chat: ChatRef) -> bool:
+        """Delete the chat's association and everything under it, for good."""
+
+    async def move_association(self, chat: ChatRef, new_chat_id: str) -> bool:
+        """The chat got a new id (a group became a supergroup): keep its association."""

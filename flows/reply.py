@@ -8,6 +8,8 @@ from dataclasses import dataclass, field
 QUESTION = "question"  # a question to answer (with options unless it is a text question)
 REVIEW = "review"  # all answers, with Finish and Edit actions
 RESULT = "result"  # the recommendation and the task split
+CHECKLIST = "checklist"  # a page of checklist items to tick
+BOARD = "board"  # a page of the task board: tick done, claim ours
 INFO = "info"  # a summary or a notice; nothing to answer
 INVALID = "invalid"  # bad input: nothing changed; says what is expected
 STALE = "stale"  # a button of an earlier step: nothing changed
@@ -38,3 +40,4 @@ class Reply:
     previous_question: str | None = None  # the question the accepted answer was for
     changed: bool = False  # True when the event changed stored state
     notes: tuple[str, ...] = field(default=())  # extra lines (e.g. warnings)
+    page: tuple[int, int] | None = None  # (page shown, counting from 0; pages in all)

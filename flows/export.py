@@ -1,0 +1,144 @@
+"""A finished plan as a one-page agreement draft: data first, then Markdown.
+
+The data (``agreement``) is plain JSON-able dicts and lists, so every format — Markdown,
+JSON, PDF — is rendered from the same facts.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import date, timedelta
+from typing import Any
+
+from flows.model import ChecklistRecord, Plan, TaskRecord
+from flows.questionnaire import by_key, is_question
+from flows.recommend import give_and_get, recommend
+from flows.render import answer_text
+from flows.tasks import PHASES
+from flows.texts import t
+from flows.workboard import item_label
+
+# A first review a few months in, as the guide's "follow up" suggests checking what worked.
+REVIEW_AFTER = timedelta(days=90)
+
+
+def _answer(plan: Plan, key: str) -> str | None:
+    if not is_question(key) or plan.answers.get(key) is None:
+        return None
+    return answer_text(by_key(key), plan.answers[key], plan.language)
+
+
+def agreement(
+    plan: Plan,
+    association: str,
+    tasks: Sequence[TaskRecord],
+    items: Sequence[ChecklistRecord],
+    today: date,
+) -> dict[str, Any]:
+    lang = plan.language
+    rec = recommend(plan.answers)
+    give, get = give_and_get(plan.answers)
+    answered_by = plan.meta.get("answered_by", {})
+    return {
+        "title": t("export.title", lang),
+        "association": association,
+        "partner": plan.answers.get("partner_name") or t("export.partner_unnamed", lang),
+        "plan_id": plan.id,
+        "form": {"key": rec.form, "name": t(f"form.{rec.form}.name", lang)},
+        "combined_with": (
+            {"key": rec.combined_with, "name": t(f"form.{rec.combined_with}.name", lang)}
+            if rec.combined_with
+            else None
+        ),
+        "why": [
+            f"{t(f'q.{r.question}.short', lang)}: {answer_text(by_key(r.question), _one(r.question, r.option), lang)}"  # noqa: E501
+            for r in rec.reasons
+        ],
+        "goals": {
+            "aims": _answer(plan, "aims"),
+            "strategy": _answer(plan, "strategy_goal"),
+            "target_group": _answer(plan, "target_benefit"),
+            "success": _answer(plan, "success_measure"),
+        },
+        "we_give": [t(f"opt.resource.{r}", lang) for r in give],
+        "we_get": [t(f"opt.resource.{r}", lang) for r in get],
+        "tasks": [
+            {
+                "key": task.key,
+                "task": t(f"task.{task.key}", lang),
+                "phase": t(f"phase.{task.phase}", lang),
+                "owner": task.owner,
+                "owner_name": t(f"party.{task.owner}", lang),
+                "claimed_by": task.claimed_by,
+                "done": task.done_by is not None,
+            }
+            for phase in PHASES
+            for task in tasks
+            if task.phase == phase
+        ],
+        "money": _answer(plan, "money"),
+        "cost_split": _answer(plan, "cost_split"),
+        "visibility": _answer(plan, "visibility"),
+        "time_span": _answer(plan, "time_span"),
+        "contacts": sorted(
+            set(answered_by.values()) | {task.claimed_by for task in tasks if task.claimed_by}
+        ),
+        "review_date": (today + REVIEW_AFTER).isoformat(),
+        "checklist": [{"item": item_label(item, lang), "done": item.done} for item in items],
+        "notes": [t(f"note.{n}", lang) for n in rec.notes],
+    }
+
+
+def _one(question: str, option: str) -> Any:
+    kind = by_key(question).kind
+    return int(option) if kind == "scale" else [option] if kind == "multi" else option
+
+
+def markdown(doc: dict[str, Any], lang: str = "en") -> str:
+    """The agreement draft as Markdown (also readable as a plain Telegram message)."""
+    none = t("export.none", lang)
+    form = doc["form"]["name"]
+    if doc["combined_with"]:
+        form = t("export.combined", lang, form=form, other=doc["combined_with"]["name"])
+    lines = [
+        f"# {doc['title']}",
+        "",
+        t("export.parties", lang, association=doc["association"], partner=doc["partner"]),
+        "",
+        f"## {t('export.form', lang)}",
+        form,
+        *[f"- {reason}" for reason in doc["why"]],
+        "",
+        f"## {t('export.goals', lang)}",
+    ]
+    for key, value in doc["goals"].items():
+        lines.append(f"- {t(f'export.goal_{key}', lang)}: {value or none}")
+    lines += [
+        "",
+        f"## {t('export.give_get', lang)}",
+        f"- {t('export.we_give', lang)}: {', '.join(doc['we_give']) or none}",
+        f"- {t('export.we_get', lang)}: {', '.join(doc['we_get']) or none}",
+        "",
+        f"## {t('export.tasks', lang)}",
+        f"| {t('export.task', lang)} | {t('export.phase', lang)} | {t('export.owner', lang)} |",
+        "|---|---|---|",
+    ]
+    for task in doc["tasks"]:
+        owner = task["owner_name"] + (f" ({task['claimed_by']})" if task["claimed_by"] else "")
+        lines.append(f"| {task['task']} | {task['phase']} | {owner} |")
+    lines += [
+        "",
+        f"## {t('export.money', lang)}",
+        f"- {t('q.money.short', lang)}: {doc['money'] or none}",
+        f"- {t('q.cost_split.short', lang)}: {doc['cost_split'] or none}",
+        f"- {t('q.visibility.short', lang)}: {doc['visibility'] or none}",
+        f"- {t('q.time_span.short', lang)}: {doc['time_span'] or none}",
+        "",
+        f"## {t('export.contacts', lang)}",
+        ", ".join(doc["contacts"]) or none,
+        "",
+        t("export.review", lang, date=doc["review_date"]),
+    ]
+    if doc["notes"]:
+        lines += ["", f"## {t('result.notes', lang)}", *[f"- {n}" for n in doc["notes"]]]
+    return "\n".join(lines) + "\n"

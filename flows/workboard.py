@@ -1,0 +1,170 @@
+"""After planning: the checklist and the task board, ticked and claimed from a phone.
+
+Pure like ``flows.conversation``: given the plan, its tasks and checklist as stored, an event
+gives a Reply and, when something changed, the new tasks or checklist to store.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+
+from flows import checklist
+from flows import events as ev
+from flows import reply as kinds
+from flows.model import DONE, PARTNER, TOGETHER, US, ChecklistRecord, MemberRef, Plan, TaskRecord
+from flows.parse import Invalid
+from flows.render import invalid_reply, notice
+from flows.reply import Option, Reply
+from flows.texts import t
+
+CLAIM = "claim:"
+TICK = "tick:"
+
+
+@dataclass
+class WorkOutcome:
+    reply: Reply
+    tasks: list[TaskRecord] | None = None  # set when the tasks changed
+    checklist: list[ChecklistRecord] | None = None  # set when the checklist changed
+
+    @property
+    def changed(self) -> bool:
+        return self.tasks is not None or self.checklist is not None
+
+
+def plan_forms(plan: Plan) -> tuple[str, ...]:
+    result = plan.meta.get("result") or {}
+    if plan.status != DONE or not result:
+        return ()
+    return tuple(f for f in (result.get("form"), result.get("combined_with")) if f)
+
+
+def item_label(item: ChecklistRecord, lang: str) -> str:
+    return item.label if item.label is not None else t(f"check.{item.key}", lang)
+
+
+def checklist_reply(
+    plan: Plan, items: Sequence[ChecklistRecord], page: int, group: bool, **extra: object
+) -> Reply:
+    lang = plan.language
+    shown, page = checklist.page_of(items, page)
+    done = sum(item.done for item in items)
+    lines = [t("check.title", lang, done=done, total=len(items))]
+    if not plan_forms(plan):
+        lines.append(t("check.preparation_only", lang))
+    options = []
+    for item in shown:
+        label = item_label(item, lang)
+        if group and item.done_by:
+            label = t("check.done_by", lang, label=label, name=item.done_by)
+        options.append(Option(item.key, label, item.done))
+    return Reply(
+        kind=kinds.CHECKLIST,
+        text="\n".join(lines),
+        options=tuple(options),
+        plan_id=plan.id,
+        version=plan.version,
+        page=(page, checklist.pages(len(items))),
+        **extra,  # type: ignore[arg-type]
+    )
+
+
+def _task_line(task: TaskRecord, lang: str) -> str:
+    owner = t(f"party.{task.owner}", lang)
+    if task.claimed_by:
+        owner = t("board.claimed", lang, party=owner, name=task.claimed_by)
+    mark = "☑" if task.done_by else "☐"
+    done = t("board.done_by", lang, name=task.done_by) if task.done_by else ""
+    return f"{mark} {t(f'task.{task.key}', lang)} — {owner}{done}"
+
+
+def board_reply(plan: Plan, tasks: Sequence[TaskRecord], page: int, **extra: object) -> Reply:
+    lang = plan.language
+    shown, page = _page(tasks, page)
+    done = sum(1 for task in tasks if task.done_by)
+    lines = [t("board.title", lang, done=done, total=len(tasks)), ""]
+    lines += [_task_line(task, lang) for task in tasks]
+    options: list[Option] = []
+    for task in shown:
+        name = t(f"task.{task.key}", lang)
+        options.append(Option(TICK + task.key, name, bool(task.done_by)))
+        if task.owner in (US, TOGETHER) and not task.claimed_by and not task.done_by:
+            options.append(Option(CLAIM + task.key, t("board.claim", lang, task=name)))
+    return Reply(
+        kind=kinds.BOARD,
+        text="\n".join(lines),
+        options=tuple(options),
+        plan_id=plan.id,
+        version=plan.version,
+        page=(page, checklist.pages(len(tasks))),
+        **extra,  # type: ignore[arg-type]
+    )
+
+
+def _page(tasks: Sequence[TaskRecord], page: int) -> tuple[list[TaskRecord], int]:
+    page = min(max(page, 0), checklist.pages(len(tasks)) - 1)
+    size = checklist.PAGE_SIZE
+    return list(tasks[page * size : (page + 1) * size]), page
+
+
+def apply_work(
+    plan: Plan,
+    tasks: Sequence[TaskRecord],
+    stored: Sequence[ChecklistRecord],
+    member: MemberRef,
+    event: ev.Work,
+    now: str,
+    group: bool,
+) -> WorkOutcome:
+    lang = plan.language
+    items = checklist.items(stored, plan_forms(plan))
+    match event:
+        case ev.ShowChecklist(page=page):
+            return WorkOutcome(checklist_reply(plan, items, page, group))
+        case ev.TickItem(item=key, done=done, page=page):
+            ticked = checklist.tick(items, key, done, member.name, now)
+            if ticked is None:  # the list changed since the button was drawn
+                reply = checklist_reply(plan, items, page, group, notes=(t("check.stale", lang),))
+                return WorkOutcome(replace(reply, kind=kinds.STALE))
+            return WorkOutcome(
+                checklist_reply(plan, ticked, page, group, changed=True), checklist=ticked
+            )
+        case ev.AddItem(text=text):
+            added = checklist.add(items, text)
+            if isinstance(added, Invalid):
+                return WorkOutcome(invalid_reply(None, added, lang))
+            last = checklist.pages(len(added)) - 1
+            return WorkOutcome(
+                checklist_reply(plan, added, last, group, changed=True), checklist=added
+            )
+    if not tasks:
+        return WorkOutcome(notice(kinds.INFO, "board.no_tasks", lang, plan))
+    match event:
+        case ev.ShowTasks(page=page):
+            return WorkOutcome(board_reply(plan, tasks, page))
+        case ev.ClaimTask(task=key, page=page):
+            task = next((task for task in tasks if task.key == key), None)
+            if task is None:
+                return WorkOutcome(notice(kinds.STALE, "ui.bad_button", lang, plan))
+            if task.owner == PARTNER:
+                return WorkOutcome(notice(kinds.INVALID, "board.partners_task", lang, plan))
+            if task.claimed_by:
+                return WorkOutcome(
+                    notice(kinds.CONFLICT, "board.taken", lang, plan, name=task.claimed_by)
+                )
+            claimed = [replace(x, claimed_by=member.name) if x.key == key else x for x in tasks]
+            return WorkOutcome(board_reply(plan, claimed, page, changed=True), tasks=claimed)
+        case ev.TickTask(task=key, done=done, page=page):
+            if not any(task.key == key for task in tasks):
+                return WorkOutcome(notice(kinds.STALE, "ui.bad_button", lang, plan))
+            ticked = [
+                (
+                    replace(x, done_by=member.name if done else None, done_at=now if done else None)
+                    if x.key == key
+                    else x
+                )
+                for x in tasks
+            ]
+            return WorkOutcome(board_reply(plan, ticked, page, changed=True), tasks=ticked)
+    raise TypeError(f"unknown event {event!r}")
