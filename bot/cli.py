@@ -1,0 +1,266 @@
+"""``partnerbot``: the command line. It reads the settings and starts what was asked for."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import inspect
+import logging
+import os
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from bot.config import ConfigError, Settings, load_settings, mask_url, require_token, sqlite_url
+
+DESCRIPTION = """\
+Partnerbot helps an association plan a partnership with another organisation. Members answer
+planning questions one at a time; the bot recommends one of six partnership forms (event,
+advocacy, exchange of information, network, corporate, strategic) and splits the tasks between
+the two parties. Every answer is stored, so a conversation can be continued later."""
+
+EPILOG = """\
+examples:
+  partnerbot chat              plan in this terminal (no Telegram token needed)
+  partnerbot run               run the Telegram bot (needs PARTNERBOT_TOKEN)
+  partnerbot db upgrade        create or update the database tables
+
+Settings come from the config file (--config FILE, or the file named by PARTNERBOT_CONFIG),
+then from environment variables, which win: PARTNERBOT_TOKEN, PARTNERBOT_DATABASE_URL,
+PARTNERBOT_MODE, ... config.example.toml documents every setting. "partnerbot COMMAND --help"
+tells more about each command."""
+
+CHAT_DESCRIPTION = """\
+Hold the planning conversation in this terminal with the same questions, answers and results
+as on Telegram. Answer by typing the number or the label of an option (several as "1,3"), or
+your own words for open questions. Commands: /back, /skip, /summary, /restart, /help, /quit.
+
+Standard input may be a pipe, so a script can play a conversation:
+  printf '1\\n2\\n' | partnerbot chat --db /tmp/p.db
+
+Answers are stored at once. Run the same command again to continue where you stopped; at the
+end of input (or /quit) the plan stays as it is."""
+
+CHAT_EPILOG = """\
+By default the database is the one in the settings (database.url); without one it is the
+SQLite file $XDG_DATA_HOME/partnerbot/partnerbot.db (~/.local/share/partnerbot/partnerbot.db)."""
+
+RUN_DESCRIPTION = """\
+Run the Telegram bot until stopped (Ctrl-C or SIGTERM). It needs a bot token: create a bot by
+sending /newbot to @BotFather in Telegram and set the token in PARTNERBOT_TOKEN or in
+telegram.token of the config file.
+
+By default the bot polls Telegram for updates, which works behind any firewall. With
+telegram.mode = "webhook" (PARTNERBOT_MODE=webhook) it listens on telegram.webhook.listen:port
+for updates that Telegram posts to telegram.webhook.url, checked with
+telegram.webhook.secret_token. PARTNERBOT_API_BASE_URL points the bot at a self-hosted Bot API
+server. Several instances may share one PostgreSQL database."""
+
+DB_DESCRIPTION = """\
+Manage the database schema with its migrations. The SQLite default migrates itself when the bot
+or the console starts; a PostgreSQL database shared by several bot instances should be upgraded
+once with "partnerbot db upgrade" before the bots start."""
+
+
+def _version() -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("partnerbot")
+    except PackageNotFoundError:
+        return "unknown (not installed)"
+
+
+class _Formatter(argparse.RawDescriptionHelpFormatter):
+    def __init__(self, prog: str) -> None:
+        super().__init__(prog, max_help_position=30)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="partnerbot",
+        description=DESCRIPTION,
+        epilog=EPILOG,
+        formatter_class=_Formatter,
+    )
+    parser.add_argument(
+        "--config",
+        metavar="FILE",
+        type=Path,
+        help="read settings from this TOML file (default: the file named by PARTNERBOT_CONFIG, "
+        "if any); see config.example.toml",
+    )
+    parser.add_argument(
+        "--version", action="version", version=f"%(prog)s {_version()}", help="show the version"
+    )
+    commands = parser.add_subparsers(dest="command", metavar="{chat,run,db}", title="commands")
+
+    chat = commands.add_parser(
+        "chat",
+        help="plan a partnership in this terminal",
+        description=CHAT_DESCRIPTION,
+        epilog=CHAT_EPILOG,
+        formatter_class=_Formatter,
+    )
+    chat.add_argument(
+        "--db",
+        metavar="PATH",
+        type=Path,
+        help="keep the answers in this SQLite file (created when missing) instead of the "
+        "configured database",
+    )
+    chat.add_argument(
+        "--association",
+        metavar="NAME",
+        default="default",
+        help="whose plan this is; each name has its own plans (default: %(default)s)",
+    )
+
+    commands.add_parser(
+        "run",
+        help="run the Telegram bot",
+        description=RUN_DESCRIPTION,
+        formatter_class=_Formatter,
+    )
+
+    db = commands.add_parser(
+        "db",
+        help="upgrade or downgrade the database schema",
+        description=DB_DESCRIPTION,
+        formatter_class=_Formatter,
+    )
+    db.set_defaults(db_parser=db)
+    db_commands = db.add_subparsers(dest="db_command", metavar="{upgrade,downgrade}")
+    up = db_commands.add_parser(
+        "upgrade",
+        help="apply every migration not applied yet",
+        description="Bring the configured database to the newest schema (creates the tables "
+        "in an empty database). Safe to run again.",
+    )
+    down = db_commands.add_parser(
+        "downgrade",
+        help="undo migrations",
+        description="Undo migrations: the last one, or down to REV. Data in the removed tables "
+        "or columns is lost.",
+    )
+    down.add_argument(
+        "revision",
+        metavar="REV",
+        nargs="?",
+        default="-1",
+        help='the revision to go back to: an id, "-N" for N steps, or "base" for an empty '
+        "database (default: -1, one step)",
+    )
+    for sub in (up, down):
+        sub.add_argument(
+            "--db",
+            metavar="PATH",
+            type=Path,
+            help="work on this SQLite file instead of the configured database",
+        )
+    return parser
+
+
+class _RedactingFormatter(logging.Formatter):
+    """Never lets the bot token reach a log line (HTTP libraries log request URLs)."""
+
+    def __init__(self, secrets: Sequence[str]) -> None:
+        super().__init__("%(asctime)s %(levelname)s %(name)s: %(message)s")
+        self.secrets = [s for s in secrets if s]
+
+    def format(self, record: logging.LogRecord) -> str:
+        text = super().format(record)
+        for secret in self.secrets:
+            text = text.replace(secret, "***")
+        return text
+
+
+def setup_logging(settings: Settings, level: str | None = None) -> None:
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(_RedactingFormatter([settings.token or "", settings.webhook.secret_token]))
+    root = logging.getLogger()
+    for old in list(root.handlers):
+        root.removeHandler(old)
+    root.addHandler(handler)
+    root.setLevel(level or settings.log_level)
+    # httpx logs every request URL at INFO, and Telegram's URLs contain the token.
+    logging.getLogger("httpx").setLevel(logging.WARNING)
+
+
+def _database_url(settings: Settings, db: Path | None) -> str:
+    return sqlite_url(db) if db is not None else settings.database_url
+
+
+def _chat(settings: Settings, args: argparse.Namespace) -> int:
+    from bot.console import DatabaseError, chat
+
+    # The terminal is for the conversation: only warnings unless DEBUG was asked for.
+    setup_logging(settings, "DEBUG" if settings.log_level == "DEBUG" else "WARNING")
+    name = args.association.strip()
+    if not name:
+        raise ConfigError("--association must not be empty; give a name such as --association Club")
+    try:
+        return chat(_database_url(settings, args.db), name, settings.language)
+    except DatabaseError as exc:
+        raise ConfigError(str(exc)) from None
+
+
+def _run(settings: Settings) -> int:
+    require_token(settings)
+    setup_logging(settings)
+    from bot.telegram import run_bot
+
+    return int(run_bot(settings) or 0)
+
+
+def _db(settings: Settings, args: argparse.Namespace) -> int:
+    if args.db_command is None:
+        args.db_parser.print_help(sys.stderr)
+        return 2
+    setup_logging(settings)
+    from storage import migrate
+
+    url = _database_url(settings, args.db)
+    if args.db is not None or url.startswith("sqlite"):
+        from bot.console import DatabaseError, ensure_sqlite_dir
+
+        try:
+            ensure_sqlite_dir(url)
+        except DatabaseError as exc:
+            raise ConfigError(str(exc)) from None
+    try:
+        if args.db_command == "upgrade":
+            result = migrate.upgrade(url)
+            done = "is up to date"
+        else:
+            result = migrate.downgrade(url, args.revision)
+            done = f"was downgraded to {args.revision}"
+        if inspect.isawaitable(result):
+            asyncio.run(result)
+    except Exception as exc:
+        logging.getLogger(__name__).debug("migration failed", exc_info=True)
+        detail = " ".join(str(exc).split()) or type(exc).__name__
+        raise ConfigError(
+            f"database {mask_url(url)}: {args.db_command} failed ({detail}); check --db, "
+            "database.url or PARTNERBOT_DATABASE_URL"
+        ) from None
+    print(f"database {mask_url(url)} {done}")
+    return 0
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if args.command is None:
+        parser.print_help(sys.stderr)
+        return 2
+    try:
+        settings = load_settings(args.config, os.environ)
+        if args.command == "chat":
+            return _chat(settings, args)
+        if args.command == "run":
+            return _run(settings)
+        return _db(settings, args)
+    except ConfigError as exc:
+        print(f"partnerbot: {exc}", file=sys.stderr)
+        return 2

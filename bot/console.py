@@ -1,0 +1,350 @@
+"""The console adapter: the planning conversation in a terminal, or from a piped script.
+
+It sends the same events as the Telegram adapter to the same ``PlanningService`` and renders
+each ``Reply`` as plain text: the question, numbered options, and a line saying what may be
+typed. Input is read line by line, so ``printf '1\\n2\\n' | partnerbot chat`` plays answers.
+Every answer is stored when it is given; running the same command again continues the plan.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import getpass
+import logging
+import os
+import signal
+import sys
+from pathlib import Path
+from typing import Any, Protocol, TextIO
+
+from flows.events import Back, Event, Restart, Skip, Start, Summary, Text
+from flows.model import ChatRef, MemberRef
+from flows.reply import INFO, QUESTION, RESULT, REVIEW, Reply
+from flows.texts import t
+
+log = logging.getLogger(__name__)
+
+SAVED = "Your answers are saved; run the same command again to continue."
+GOODBYE = "Goodbye."
+
+HELP = """\
+Answer each question by typing:
+  a number         1            (the option with that number)
+  a label          Volunteers   (the option's text; the start of it is enough when unique)
+  several options  1,3,4        (for questions where you can pick more than one)
+  your own words                (for open questions)
+Commands:
+  /back     go back to the previous question
+  /skip     skip this question (when it may be skipped)
+  /summary  show the answers so far (or the result of a finished plan)
+  /restart  throw this plan's answers away and start again
+  /start    show the current question again
+  /quit     stop here; your answers are kept (end of input does the same)
+  /help     this text"""
+
+# Commands that become events for the service; the rest are handled here.
+_EVENTS: dict[str, type[Event]] = {
+    "/back": Back,
+    "/skip": Skip,
+    "/summary": Summary,
+    "/restart": Restart,
+    "/start": Start,
+    "/resume": Start,
+}
+_QUIT = ("/quit", "/exit", "/q")
+
+
+class Service(Protocol):
+    async def handle(
+        self, chat: ChatRef, member: MemberRef, event: Event, *, plan_id: int | None = None
+    ) -> Reply: ...
+
+
+def _isatty(stream: Any) -> bool:
+    try:
+        return bool(stream.isatty())
+    except (AttributeError, ValueError):
+        return False
+
+
+class _Console:
+    def __init__(
+        self,
+        service: Service,
+        chat: ChatRef,
+        member: MemberRef,
+        stdin: TextIO,
+        stdout: TextIO,
+        language: str = "en",
+    ) -> None:
+        self.service = service
+        self.language = language
+        self.chat = chat
+        self.member = member
+        self.stdin = stdin
+        self.stdout = stdout
+        self.interactive = _isatty(stdin)
+        self.current: Reply | None = None  # the last question, review or result shown
+        self.finished = False
+
+    # --- output ---------------------------------------------------------------------------
+
+    def text(self, key: str, fallback: str, **params: Any) -> str:
+        """An interface text of the domain's locale files (the console's own words are here)."""
+        try:
+            return t(key, self.language, **params)
+        except KeyError:
+            return fallback.format(**params)
+
+    def progress(self, reply: Reply) -> str:
+        assert reply.progress is not None
+        n, total = reply.progress
+        return self.text("ui.progress", "Question {n} of {total}", n=n, total=total)
+
+    def say(self, text: str = "") -> None:
+        self.stdout.write(text + "\n")
+
+    def flush(self) -> None:
+        with contextlib.suppress(OSError, ValueError):
+            self.stdout.flush()
+
+    def hint(self, reply: Reply) -> str:
+        if reply.kind == RESULT:
+            return "Type /summary to see the result again, /restart to plan anew, /quit to leave."
+        if reply.kind == REVIEW:
+            what = "Type a number or a label."
+        elif reply.question_kind == "multi":
+            what = "Type numbers or labels separated by commas (like 1,3)."
+        elif reply.options:
+            what = "Type a number or a label."
+        else:
+            what = "Type your answer."
+        commands = []
+        if reply.can_go_back:
+            commands.append("/back")
+        if reply.skippable:
+            commands.append("/skip")
+        commands += ["/summary", "/restart", "/quit", "/help"]
+        return f"{what} Commands: {' '.join(commands)}"
+
+    def render(self, reply: Reply) -> None:
+        lines: list[str] = []
+        if reply.answer_text is not None and reply.previous_question is not None:
+            lines.append(
+                self.text("ui.answered", "Your answer: {answer}", answer=reply.answer_text)
+            )
+            lines.append("")
+        if reply.kind == QUESTION and reply.progress:
+            lines.append(self.progress(reply))
+        if reply.text:
+            lines.append(reply.text.rstrip())
+        lines.extend(reply.notes)
+        multi = reply.question_kind == "multi" and reply.kind == QUESTION
+        for number, option in enumerate(reply.options, 1):
+            mark = ("[x] " if option.selected else "[ ] ") if multi else ""
+            lines.append(f"  {number}. {mark}{option.label}")
+        if reply.kind in (QUESTION, REVIEW, RESULT):
+            self.current = reply
+            self.finished = reply.kind == RESULT
+            lines.append(self.hint(reply))
+        elif self.current is not None and not self.finished:
+            # A summary, a notice or refused input: nothing moved; say what may be typed.
+            if reply.kind == INFO and reply.question is None:
+                lines.append("")
+                lines.append(self.where())
+            lines.append(self.hint(self.current))
+        self.say()
+        for line in lines:
+            self.say(line)
+        self.flush()
+
+    def where(self) -> str:
+        reply = self.current
+        assert reply is not None
+        if reply.kind == QUESTION and reply.progress:
+            first = reply.text.strip().splitlines()[0] if reply.text.strip() else ""
+            return f"Still at {self.progress(reply).lower()}: {first} (/start shows it again)"
+        return "Still at the review of the answers (/start shows it again)"
+
+    # --- input ----------------------------------------------------------------------------
+
+    def read_line(self) -> str | None:
+        """The next line without its newline, or None at the end of input."""
+        if self.interactive:
+            self.stdout.write("> ")
+            self.flush()
+        line = self.stdin.readline()
+        if not line:
+            if self.interactive:
+                self.say()
+            return None
+        line = line.strip()
+        if not self.interactive:  # echo, so the output of a piped script reads as a dialogue
+            self.say(f"> {line}")
+        return line
+
+    async def send(self, event: Event) -> None:
+        # No plan_id: a typed line is for whatever the current question is now.
+        reply = await self.service.handle(self.chat, self.member, event)
+        self.render(reply)
+
+    def farewell(self) -> None:
+        self.say()
+        self.say(GOODBYE if self.finished else SAVED)
+        self.flush()
+
+    async def run(self) -> int:
+        await self.send(Start())
+        while True:
+            line = self.read_line()
+            if line is None:
+                self.farewell()
+                return 0
+            if line.startswith("/"):
+                command = line.split()[0].lower()
+                if command in _QUIT:
+                    self.farewell()
+                    return 0
+                if command == "/help":
+                    self.say()
+                    self.say(HELP)
+                    if self.current is not None:
+                        self.say(self.hint(self.current))
+                    self.flush()
+                    continue
+                event_type = _EVENTS.get(command)
+                if event_type is None:
+                    self.say()
+                    self.say(f"Unknown command {command}. Type /help to see the commands.")
+                    self.flush()
+                    continue
+                await self.send(event_type())
+            else:
+                await self.send(Text(line))
+
+
+async def run_console(
+    service: Service,
+    chat: ChatRef,
+    member: MemberRef,
+    stdin: TextIO,
+    stdout: TextIO,
+    *,
+    language: str = "en",
+) -> int:
+    """Hold the conversation on ``stdin``/``stdout``; returns the exit status (0)."""
+    return await _Console(service, chat, member, stdin, stdout, language).run()
+
+
+def console_chat(name: str) -> ChatRef:
+    """The association a console profile stands for."""
+    return ChatRef(transport="console", chat_id=name, kind="private", title=name)
+
+
+def console_member() -> MemberRef:
+    try:
+        user = getpass.getuser()
+    except (OSError, KeyError, ImportError):
+        user = ""
+    user = user or "console"
+    return MemberRef(user_id=user, name=user)
+
+
+class DatabaseError(Exception):
+    """The database could not be opened; the message is one line for the user."""
+
+
+def ensure_sqlite_dir(url: str) -> None:
+    """Create the folder of a SQLite database file, so a first run just works."""
+    from sqlalchemy.engine import make_url
+
+    parsed = make_url(url)
+    if not parsed.drivername.startswith("sqlite") or parsed.database in (None, "", ":memory:"):
+        return
+    folder = Path(parsed.database).expanduser().parent
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise DatabaseError(
+            f"database folder {folder} cannot be created ({exc.strerror}); "
+            "choose another place with --db, database.url or PARTNERBOT_DATABASE_URL"
+        ) from None
+
+
+async def _chat(
+    database_url: str, association: str, language: str, stdin: TextIO, stdout: TextIO
+) -> int:
+    from bot.config import mask_url
+    from flows.service import PlanningService
+    from storage.store import SqlStore
+
+    ensure_sqlite_dir(database_url)
+    try:
+        store = await SqlStore.open(database_url, migrate=database_url.startswith("sqlite"))
+    except Exception as exc:
+        log.debug("opening the database failed", exc_info=True)
+        detail = " ".join(str(exc).split()) or type(exc).__name__
+        raise DatabaseError(
+            f"database {mask_url(database_url)} cannot be opened ({detail}); check --db, "
+            "database.url or PARTNERBOT_DATABASE_URL"
+        ) from None
+    try:
+        service = PlanningService(store, language=language)
+        return await run_console(
+            service,
+            console_chat(association),
+            console_member(),
+            stdin,
+            stdout,
+            language=language,
+        )
+    finally:
+        await store.close()
+
+
+def chat(
+    database_url: str,
+    association: str = "default",
+    language: str = "en",
+    stdin: TextIO | None = None,
+    stdout: TextIO | None = None,
+) -> int:
+    """``partnerbot chat``: run the conversation on the terminal; returns the exit status.
+
+    Ctrl-C stops at once (status 130); the answers given so far are already stored.
+    """
+    if stdin is None:
+        stdin = sys.stdin
+        # A stray byte that is not text in the input must not end the conversation.
+        with contextlib.suppress(AttributeError, ValueError):
+            stdin.reconfigure(errors="replace")  # type: ignore[union-attr]
+    if stdout is None:
+        stdout = sys.stdout
+        with contextlib.suppress(AttributeError, ValueError):
+            stdout.reconfigure(errors="replace")  # type: ignore[union-attr]
+    # asyncio.run turns the first Ctrl-C into a task cancellation, which does not interrupt a
+    # blocking readline. A handler of our own makes Ctrl-C raise KeyboardInterrupt right away.
+    previous = None
+    with contextlib.suppress(ValueError):  # not the main thread: leave signals alone
+        previous = signal.signal(signal.SIGINT, _interrupt)
+    try:
+        return asyncio.run(_chat(database_url, association, language, stdin, stdout))
+    except KeyboardInterrupt:
+        stdout.write("\n" + SAVED + "\n")
+        stdout.flush()
+        return 130
+    except BrokenPipeError:
+        # The reader went away (``partnerbot chat | head``). Point stdout at /dev/null so the
+        # interpreter's final flush does not fail again, as the Python docs recommend.
+        with contextlib.suppress(OSError, ValueError, AttributeError):
+            devnull = os.open(os.devnull, os.O_WRONLY)
+            os.dup2(devnull, stdout.fileno())
+        return 1
+    finally:
+        if previous is not None:
+            signal.signal(signal.SIGINT, previous)
+
+
+def _interrupt(signum: int, frame: Any) -> None:
+    raise KeyboardInterrupt
