@@ -1,0 +1,173 @@
+"""Compact, versioned callback data for inline buttons.
+
+Telegram gives a button at most 64 bytes of callback data, and hands back whatever a client
+sends, so the data is both small and treated as untrusted input. The format is::
+
+    1|<plan_id>|<version>|<action>|<question index>|<option index>
+
+``1`` is the format version (bump it to change the layout; old buttons then fail to parse and
+are refused like any other stale button). Questions and options are referred to by their
+position in ``flows.questionnaire.QUESTIONS`` to keep the data short; empty fields mean "none".
+``decode`` is strict: anything that ``encode`` would not have produced gives ``None``.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from enum import StrEnum
+
+from flows.events import Answer, Back, Done, Edit, Event, Finish, Skip, Toggle
+from flows.questionnaire import (
+    CHOICE,
+    MULTI,
+    QUESTIONS,
+    SCALE,
+    by_key,
+    is_question,
+    question_index,
+)
+
+FORMAT = "1"
+MAX_BYTES = 64  # Telegram's limit for callback_data
+
+# Canonical non-negative integers only (no sign, no leading zeros), bounded in length so a
+# forged button cannot smuggle a huge number into the service.
+_INT = r"0|[1-9][0-9]{0,17}"
+_SMALL = r"0|[1-9][0-9]{0,2}"
+_PATTERN = re.compile(
+    rf"{FORMAT}\|({_INT})\|({_INT})\|([a-z])\|({_SMALL})?\|({_SMALL})?",
+    re.ASCII,
+)
+
+
+class Action(StrEnum):
+    ANSWER = "a"  # choice or scale: pick one option
+    TOGGLE = "t"  # multi: tick or untick one option
+    DONE = "d"  # multi: apply the ticked options
+    BACK = "b"
+    SKIP = "s"
+    EDIT = "e"  # review: change one answer
+    FINISH = "f"  # review: accept and show the result
+
+
+# Which question kinds each action applies to, and whether it names a question / an option.
+_QUESTION_KINDS: dict[Action, frozenset[str]] = {
+    Action.ANSWER: frozenset({CHOICE, SCALE}),
+    Action.TOGGLE: frozenset({MULTI}),
+    Action.DONE: frozenset({MULTI, SCALE}),
+}
+_NEEDS_QUESTION = frozenset({Action.ANSWER, Action.TOGGLE, Action.DONE, Action.SKIP, Action.EDIT})
+_MAY_NAME_QUESTION = _NEEDS_QUESTION | {Action.BACK}
+_NEEDS_OPTION = frozenset({Action.ANSWER, Action.TOGGLE})
+
+
+@dataclass(frozen=True)
+class ButtonData:
+    """What one button means: an action on a plan, as the plan was when it was shown."""
+
+    plan_id: int
+    version: int
+    action: Action
+    question: str | None = None  # question key
+    option: str | None = None  # option key of ``question``
+
+    def __post_init__(self) -> None:
+        # Refuse to build a button that decode() would reject: encode/decode stay inverse.
+        problem = _problem(self)
+        if problem:
+            raise ValueError(f"invalid button {self!r}: {problem}")
+
+
+def _problem(data: ButtonData) -> str | None:
+    if data.plan_id < 1 or data.version < 0:
+        return "plan id must be positive and version non-negative"
+    if data.question is None:
+        if data.action in _NEEDS_QUESTION:
+            return "action needs a question"
+        return "an option needs a question" if data.option is not None else None
+    if data.action not in _MAY_NAME_QUESTION:
+        return "action takes no question"
+    if not is_question(data.question):
+        return "unknown question"
+    question = by_key(data.question)
+    kinds = _QUESTION_KINDS.get(data.action)
+    if kinds is not None and question.kind not in kinds:
+        return f"action does not apply to a {question.kind} question"
+    if data.option is None:
+        return "action needs an option" if data.action in _NEEDS_OPTION else None
+    if data.action not in _NEEDS_OPTION:
+        return "action takes no option"
+    if data.option not in question.options:
+        return "unknown option"
+    return None
+
+
+def encode(data: ButtonData) -> str:
+    q_index = "" if data.question is None else str(question_index(data.question))
+    o_index = ""
+    if data.option is not None and data.question is not None:
+        o_index = str(by_key(data.question).options.index(data.option))
+    raw = f"{FORMAT}|{data.plan_id}|{data.version}|{data.action.value}|{q_index}|{o_index}"
+    if len(raw.encode()) > MAX_BYTES:  # cannot happen with the bounded fields; be certain
+        raise ValueError(f"callback data longer than {MAX_BYTES} bytes: {raw!r}")
+    return raw
+
+
+def decode(raw: object) -> ButtonData | None:
+    """The button behind ``raw``, or None when it is not exactly what ``encode`` produces."""
+    if not isinstance(raw, str) or len(raw.encode("utf-8", "replace")) > MAX_BYTES:
+        return None
+    match = _PATTERN.fullmatch(raw)
+    if match is None:
+        return None
+    plan_id, version, action_code, q_index, o_index = match.groups()
+    try:
+        action = Action(action_code)
+    except ValueError:
+        return None
+    question: str | None = None
+    option: str | None = None
+    if q_index is not None:
+        index = int(q_index)
+        if index >= len(QUESTIONS):
+            return None
+        question = QUESTIONS[index].key
+    if o_index is not None:
+        if question is None:
+            return None
+        options = by_key(question).options
+        index = int(o_index)
+        if index >= len(options):
+            return None
+        option = options[index]
+    try:
+        return ButtonData(int(plan_id), int(version), action, question, option)
+    except ValueError:
+        return None
+
+
+def to_event(data: ButtonData) -> Event:
+    """The domain event a tap on this button stands for."""
+    match data.action:
+        case Action.ANSWER:
+            assert data.question is not None and data.option is not None
+            if by_key(data.question).kind == SCALE:
+                return Answer(data.question, int(data.option))  # the service wants 1..5
+            return Answer(data.question, data.option)
+        case Action.TOGGLE:
+            assert data.question is not None and data.option is not None
+            return Toggle(data.question, data.option)
+        case Action.DONE:
+            assert data.question is not None
+            return Done(data.question)
+        case Action.BACK:
+            return Back()
+        case Action.SKIP:
+            return Skip(data.question)
+        case Action.EDIT:
+            assert data.question is not None
+            return Edit(data.question)
+        case Action.FINISH:
+            return Finish()
+    raise AssertionError(f"unhandled action {data.action!r}")  # pragma: no cover

@@ -1,0 +1,155 @@
+"""Reply → Telegram message: text chunks and an inline keyboard.
+
+Nothing here writes domain text: the question, options and results come in the Reply, and
+the few interface words (progress, Back, Skip, Done, "Your answer") come from ``ui.*`` keys.
+Messages are sent as plain text (no parse mode), so member-typed answers never need escaping.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from typing import Protocol
+
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup
+
+from bot.telegram.callback_data import Action, ButtonData, encode
+from flows.questionnaire import by_key, is_question
+from flows.reply import QUESTION, REVIEW, Option, Reply
+from flows.texts import t
+
+logger = logging.getLogger(__name__)
+
+MAX_MESSAGE = 4096  # Telegram's limit for a message text
+MAX_LABEL = 60  # long button labels get cut; Telegram clients truncate them anyway
+CHECK = "✓ "
+FINISH_OPTION = "finish"
+EDIT_PREFIX = "edit:"
+
+
+class _ButtonMaker(Protocol):
+    def __call__(
+        self, label: str, action: Action, question: str | None = None, option: str | None = None
+    ) -> InlineKeyboardButton: ...
+
+
+@dataclass(frozen=True)
+class Rendered:
+    """One Reply as Telegram messages: the keyboard goes under the last chunk."""
+
+    chunks: tuple[str, ...]
+    markup: InlineKeyboardMarkup | None = None
+
+    @property
+    def text(self) -> str:
+        return "\n".join(self.chunks)
+
+
+def render(reply: Reply, language: str, *, group: bool = False) -> Rendered:
+    return Rendered(
+        split_text(message_text(reply, language)), keyboard(reply, language, group=group)
+    )
+
+
+def message_text(reply: Reply, language: str) -> str:
+    parts: list[str] = []
+    if reply.kind == QUESTION and reply.progress is not None:
+        n, total = reply.progress
+        parts.append(t("ui.progress", language, n=n, total=total))
+    if reply.text:
+        parts.append(reply.text)
+    if reply.notes:
+        parts.append("\n".join(reply.notes))
+    return "\n\n".join(parts) or "…"  # Telegram refuses empty messages
+
+
+def answered_text(question_text: str, reply: Reply, *, group: bool, language: str) -> str:
+    """The answered question's message: its text plus who answered what (no keyboard)."""
+    answer = reply.answer_text if reply.answer_text else t("ui.skipped", language)
+    if group and reply.answered_by:
+        line = t("ui.answered_by", language, name=reply.answered_by, answer=answer)
+    else:
+        line = t("ui.answered", language, answer=answer)
+    room = MAX_MESSAGE - len(line) - 2
+    if len(question_text) > room:
+        question_text = question_text[: room - 1] + "…"
+    return f"{question_text}\n\n{line}" if question_text else line
+
+
+def keyboard(reply: Reply, language: str, *, group: bool = False) -> InlineKeyboardMarkup | None:
+    if reply.plan_id is None:  # nothing to point a button at
+        return None
+    plan_id, version = reply.plan_id, reply.version or 0
+
+    def button(
+        label: str, action: Action, question: str | None = None, option: str | None = None
+    ) -> InlineKeyboardButton:
+        data = encode(ButtonData(plan_id, version, action, question, option))
+        return InlineKeyboardButton(_label(label), callback_data=data)
+
+    rows: list[list[InlineKeyboardButton]] = []
+    if reply.kind == QUESTION and reply.question and is_question(reply.question):
+        key = reply.question
+        known = set(by_key(key).options)
+        options = [o for o in reply.options if o.key in known]
+        if len(options) != len(reply.options):
+            logger.warning("Reply for %s names options the questionnaire lacks", key)
+        match reply.question_kind:
+            case "choice":
+                rows += [[button(o.label, Action.ANSWER, key, o.key)] for o in options]
+            case "scale":
+                rows.append([button(o.label, Action.ANSWER, key, o.key) for o in options])
+                if group:  # in a group a tap is a vote; Done applies the median
+                    rows.append([button(t("ui.done", language), Action.DONE, key)])
+            case "multi":
+                rows += [
+                    [button((CHECK if o.selected else "") + o.label, Action.TOGGLE, key, o.key)]
+                    for o in options
+                ]
+                rows.append([button(t("ui.done", language), Action.DONE, key)])
+        nav = []
+        if reply.can_go_back:
+            nav.append(button(t("ui.back", language), Action.BACK, key))
+        if reply.skippable:
+            nav.append(button(t("ui.skip", language), Action.SKIP, key))
+        if nav:
+            rows.append(nav)
+    elif reply.kind == REVIEW:
+        rows += _review_rows(reply.options, language, button)
+        if reply.can_go_back:
+            rows.append([button(t("ui.back", language), Action.BACK)])
+    return InlineKeyboardMarkup(rows) if rows else None
+
+
+def _review_rows(
+    options: tuple[Option, ...], language: str, button: _ButtonMaker
+) -> list[list[InlineKeyboardButton]]:
+    rows = []
+    for option in options:  # in the service's order
+        if option.key == FINISH_OPTION:
+            rows.append([button(option.label or t("ui.finish", language), Action.FINISH)])
+        elif option.key.startswith(EDIT_PREFIX) and is_question(option.key[len(EDIT_PREFIX) :]):
+            key = option.key[len(EDIT_PREFIX) :]
+            label = option.label or t("ui.edit", language, question=key)
+            rows.append([button(label, Action.EDIT, key)])
+        else:
+            logger.warning("Review option %r has no button", option.key)
+    return rows
+
+
+def split_text(text: str, limit: int = MAX_MESSAGE) -> tuple[str, ...]:
+    """``text`` in pieces of at most ``limit`` characters, cut at line ends when possible."""
+    chunks: list[str] = []
+    while len(text) > limit:
+        cut = text.rfind("\n", 0, limit + 1)
+        if cut <= 0:
+            cut = limit
+        chunks.append(text[:cut])
+        text = text[cut:].lstrip("\n")
+    chunks.append(text)
+    return tuple(chunks)
+
+
+def _label(text: str) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= MAX_LABEL else text[: MAX_LABEL - 1] + "…"

@@ -1,0 +1,104 @@
+"""A tiny Bot API server on loopback, for tests that go through PTB's real HTTPXRequest."""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+from collections import deque
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+from urllib.parse import parse_qs
+
+from tg_offline import BOT_USER, chat_dict
+
+
+class FakeBotApi:
+    """Answers getMe, sendMessage, getUpdates (from a queue) and the rest with ``true``."""
+
+    def __init__(self) -> None:
+        self.requests: list[tuple[str, dict[str, Any]]] = []  # (path, params)
+        self.updates: deque[dict[str, Any]] = deque()
+        self._lock = threading.Lock()
+        self._message_id = 500
+        api = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self) -> None:
+                length = int(self.headers.get("Content-Length") or 0)
+                body = self.rfile.read(length).decode()
+                params = api._decode(body, self.headers.get("Content-Type", ""))
+                with api._lock:
+                    api.requests.append((self.path, params))
+                result = api._answer(self.path.rsplit("/", 1)[-1], params)
+                payload = json.dumps({"ok": True, "result": result}).encode()
+                self.send_response(200)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(payload)))
+                self.end_headers()
+                self.wfile.write(payload)
+
+            do_GET = do_POST
+
+            def log_message(self, format: str, *args: Any) -> None:
+                pass  # keep test output clean
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.port = int(self.server.server_address[1])
+        self._thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+
+    @property
+    def base_url(self) -> str:
+        return f"http://127.0.0.1:{self.port}/bot"
+
+    def __enter__(self) -> FakeBotApi:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+    def methods(self) -> list[str]:
+        with self._lock:
+            return [path.rsplit("/", 1)[-1] for path, _ in self.requests]
+
+    def paths(self) -> list[str]:
+        with self._lock:
+            return [path for path, _ in self.requests]
+
+    def sent(self) -> list[dict[str, Any]]:
+        with self._lock:
+            return [p for path, p in self.requests if path.endswith("/sendMessage")]
+
+    @staticmethod
+    def _decode(body: str, content_type: str) -> dict[str, Any]:
+        if not body:
+            return {}
+        if content_type.startswith("application/json"):
+            return dict(json.loads(body))
+        # PTB posts a form whose values are JSON-encoded where they are not plain strings.
+        return {k: v[0] for k, v in parse_qs(body).items()}
+
+    def _answer(self, method: str, params: dict[str, Any]) -> Any:
+        if method == "getMe":
+            return BOT_USER
+        if method == "sendMessage":
+            with self._lock:
+                self._message_id += 1
+                message_id = self._message_id
+            return {
+                "message_id": message_id,
+                "date": int(time.time()),
+                "chat": chat_dict(int(params["chat_id"])),
+                "from": BOT_USER,
+                "text": params.get("text", ""),
+            }
+        if method == "getUpdates":
+            with self._lock:
+                pending = list(self.updates)
+                self.updates.clear()
+            if not pending:
+                time.sleep(0.1)  # a short "long poll"
+            return pending
+        return True

@@ -1,0 +1,292 @@
+"""An offline Telegram: a BaseRequest that answers the Bot API locally, and update builders.
+
+``OfflineRequest`` plugs into a real PTB Application (``ApplicationBuilder().request(...)``),
+records every Bot API call with its decoded parameters, keeps the messages the bot sent (and
+their edits), and answers like Telegram does. It can be told to fail chosen calls, either with
+Telegram's own HTTP error answers (429 retry-after, 403 blocked, 400 not modified) or by raising
+(TimedOut), so the bot's error handling runs through PTB's real code. It never opens a socket.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import json
+import time
+from collections import defaultdict, deque
+from dataclasses import dataclass, field
+from typing import Any
+
+from telegram import Update
+from telegram._utils.defaultvalue import DEFAULT_NONE
+from telegram._utils.types import ODVInput
+from telegram.error import TimedOut
+from telegram.ext import Application
+from telegram.request import BaseRequest, RequestData
+
+BOT_ID = 7000001
+BOT_USERNAME = "partnerbot_test_bot"
+BOT_USER = {
+    "id": BOT_ID,
+    "is_bot": True,
+    "first_name": "Partnerbot",
+    "username": BOT_USERNAME,
+    "can_join_groups": True,
+    "can_read_all_group_messages": False,
+    "supports_inline_queries": False,
+}
+
+
+@dataclass(frozen=True)
+class Call:
+    method: str  # Bot API method, e.g. "sendMessage"
+    params: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class Failure:
+    """An error answer from the Bot API (what PTB turns into RetryAfter, Forbidden, ...)."""
+
+    status: int
+    description: str
+    parameters: dict[str, Any] = field(default_factory=dict)
+
+    def payload(self) -> bytes:
+        body: dict[str, Any] = {
+            "ok": False,
+            "error_code": self.status,
+            "description": self.description,
+        }
+        if self.parameters:
+            body["parameters"] = self.parameters
+        return json.dumps(body).encode()
+
+
+def retry_after(seconds: int = 1) -> Failure:
+    return Failure(429, f"Too Many Requests: retry after {seconds}", {"retry_after": seconds})
+
+
+def forbidden() -> Failure:
+    return Failure(403, "Forbidden: bot was blocked by the user")
+
+
+def not_modified() -> Failure:
+    return Failure(
+        400,
+        "Bad Request: message is not modified: specified new message content and reply "
+        "markup are exactly the same as a current content and reply markup of the message",
+    )
+
+
+def timed_out() -> TimedOut:
+    return TimedOut("Timed out")
+
+
+class OfflineRequest(BaseRequest):
+    def __init__(self) -> None:
+        self.calls: list[Call] = []
+        self.urls: list[str] = []
+        # (chat_id, message_id) -> the message as it is now (after edits)
+        self.messages: dict[tuple[int, int], dict[str, Any]] = {}
+        self._failures: dict[str, deque[Failure | BaseException]] = defaultdict(deque)
+        self._message_ids = itertools.count(100)
+
+    # --- programming failures -------------------------------------------------------------
+
+    def fail(self, method: str, *outcomes: Failure | BaseException) -> None:
+        """The next calls of ``method`` fail with ``outcomes``, one each, in order."""
+        self._failures[method].extend(outcomes)
+
+    def pending_failures(self, method: str) -> int:
+        return len(self._failures[method])
+
+    # --- what was called ----------------------------------------------------------------------
+
+    def called(self, method: str) -> list[dict[str, Any]]:
+        return [c.params for c in self.calls if c.method == method]
+
+    def sent_texts(self, chat_id: int | None = None) -> list[str]:
+        return [
+            str(p["text"])
+            for p in self.called("sendMessage")
+            if chat_id is None or int(p["chat_id"]) == chat_id
+        ]
+
+    def chat_messages(self, chat_id: int) -> list[dict[str, Any]]:
+        """The bot's messages in a chat, oldest first, as they look now."""
+        return [m for (c, _), m in sorted(self.messages.items()) if c == chat_id]
+
+    # --- BaseRequest --------------------------------------------------------------------------
+
+    @property
+    def read_timeout(self) -> float | None:
+        return None
+
+    async def initialize(self) -> None:
+        pass
+
+    async def shutdown(self) -> None:
+        pass
+
+    async def do_request(
+        self,
+        url: str,
+        method: str,
+        request_data: RequestData | None = None,
+        read_timeout: ODVInput[float] = DEFAULT_NONE,
+        write_timeout: ODVInput[float] = DEFAULT_NONE,
+        connect_timeout: ODVInput[float] = DEFAULT_NONE,
+        pool_timeout: ODVInput[float] = DEFAULT_NONE,
+    ) -> tuple[int, bytes]:
+        api_method = url.rsplit("/", 1)[-1]
+        params = dict(request_data.parameters) if request_data is not None else {}
+        self.calls.append(Call(api_method, params))
+        self.urls.append(url)
+        await asyncio.sleep(0)  # a real request would yield to the loop
+        queue = self._failures.get(api_method)
+        if queue:
+            outcome = queue.popleft()
+            if isinstance(outcome, BaseException):
+                raise outcome
+            return outcome.status, outcome.payload()
+        if api_method == "getUpdates":
+            await asyncio.sleep(0.05)  # long polling with nothing new
+        result = self._result(api_method, params)
+        return 200, json.dumps({"ok": True, "result": result}).encode()
+
+    def _result(self, api_method: str, params: dict[str, Any]) -> Any:
+        match api_method:
+            case "getMe":
+                return BOT_USER
+            case "sendMessage":
+                chat_id = int(params["chat_id"])
+                message = {
+                    "message_id": next(self._message_ids),
+                    "date": int(time.time()),
+                    "chat": chat_dict(chat_id),
+                    "from": BOT_USER,
+                    "text": params["text"],
+                }
+                _set_markup(message, params.get("reply_markup"))
+                self.messages[(chat_id, message["message_id"])] = message
+                return message
+            case "editMessageText" | "editMessageReplyMarkup":
+                key = (int(params["chat_id"]), int(params["message_id"]))
+                message = dict(self.messages[key])
+                if api_method == "editMessageText":
+                    message["text"] = params["text"]
+                _set_markup(message, params.get("reply_markup"))
+                message["edit_date"] = int(time.time())
+                self.messages[key] = message
+                return message
+            case "getUpdates":
+                return []
+            case "getWebhookInfo":
+                return {"url": "", "has_custom_certificate": False, "pending_update_count": 0}
+            case _:  # answerCallbackQuery, setMyCommands, setWebhook, deleteWebhook, ...
+                return True
+
+
+def _set_markup(message: dict[str, Any], markup: Any) -> None:
+    if isinstance(markup, str):
+        markup = json.loads(markup)
+    if isinstance(markup, dict) and markup.get("inline_keyboard"):
+        message["reply_markup"] = markup
+    else:
+        message.pop("reply_markup", None)
+
+
+def chat_dict(chat_id: int) -> dict[str, Any]:
+    if chat_id > 0:
+        return {"id": chat_id, "type": "private", "first_name": "Aino", "last_name": "Virta"}
+    return {"id": chat_id, "type": "group", "title": "Green Club"}
+
+
+def buttons(message: dict[str, Any]) -> list[tuple[str, str]]:
+    """(label, callback_data) of every inline button of a message, row by row."""
+    rows = message.get("reply_markup", {}).get("inline_keyboard", [])
+    return [(b["text"], b["callback_data"]) for row in rows for b in row]
+
+
+class Member:
+    """A member writing to the bot in one chat: builds updates and feeds them to the app."""
+
+    _update_ids = itertools.count(1)
+    _query_ids = itertools.count(1)
+
+    def __init__(
+        self,
+        app: Application[Any, Any, Any, Any, Any, Any],
+        request: OfflineRequest,
+        user_id: int = 4242,
+        chat_id: int | None = None,
+        first_name: str = "Aino",
+    ) -> None:
+        self.app = app
+        self.request = request
+        self.user = {"id": user_id, "is_bot": False, "first_name": first_name}
+        self.chat_id = chat_id if chat_id is not None else user_id
+        self._message_ids = itertools.count(1)
+
+    # --- building updates ----------------------------------------------------------------
+
+    def update(self, **payload: Any) -> Update:
+        data = {"update_id": next(self._update_ids), **payload}
+        update = Update.de_json(data, self.app.bot)
+        assert update is not None
+        return update
+
+    def message(self, **fields: Any) -> dict[str, Any]:
+        return {
+            "message_id": next(self._message_ids),
+            "date": int(time.time()),
+            "chat": chat_dict(self.chat_id),
+            "from": self.user,
+            **fields,
+        }
+
+    def text_update(self, text: str) -> Update:
+        fields: dict[str, Any] = {"text": text}
+        if text.startswith("/"):
+            command = text.split()[0]
+            fields["entities"] = [{"type": "bot_command", "offset": 0, "length": len(command)}]
+        return self.update(message=self.message(**fields))
+
+    def tap_update(self, message: dict[str, Any], data: str) -> Update:
+        query = {
+            "id": str(next(self._query_ids)),
+            "from": self.user,
+            "chat_instance": f"ci{self.chat_id}",
+            "data": data,
+            "message": message,
+        }
+        return self.update(callback_query=query)
+
+    # --- acting ---------------------------------------------------------------------------
+
+    async def send(self, update: Update) -> None:
+        await self.app.process_update(update)
+
+    async def say(self, text: str) -> None:
+        await self.send(self.text_update(text))
+
+    async def tap(self, message: dict[str, Any], data: str) -> None:
+        await self.send(self.tap_update(message, data))
+
+    async def tap_label(self, message: dict[str, Any], label: str) -> None:
+        data = dict(buttons(message))[label]
+        await self.tap(message, data)
+
+    # --- what the member sees ---------------------------------------------------------------
+
+    def messages(self) -> list[dict[str, Any]]:
+        return self.request.chat_messages(self.chat_id)
+
+    def last(self) -> dict[str, Any]:
+        return self.messages()[-1]
+
+    def texts(self) -> list[str]:
+        return self.request.sent_texts(self.chat_id)
+
+    def toasts(self) -> list[str | None]:
+        return [p.get("text") for p in self.request.called("answerCallbackQuery")]
