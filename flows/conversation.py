@@ -96,7 +96,9 @@ def apply(plan: Plan, member: MemberRef, event: ev.Event) -> Outcome:
             return _toggle(plan, question, option)
         case ev.Done(question=question):
             return _done(plan, member, question)
-        case ev.Back():
+        case ev.Back(question=question):
+            if question is not None and question != plan.state:
+                return _stale(plan)  # a Back button on an earlier question's message
             return _back(plan)
         case ev.Skip(question=question):
             return _skip(plan, member, question or plan.state)

@@ -47,7 +47,9 @@ class Done:
 
 @dataclass(frozen=True)
 class Back:
-    pass
+    """Go to the previous question; ``question`` is where the member tapped Back, if known."""
+
+    question: str | None = None
 
 
 @dataclass(frozen=True)

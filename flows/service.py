@@ -64,9 +64,11 @@ class PlanningService:
             if plan_id is not None and (plan is None or plan.id != plan_id):
                 # A button of an earlier plan of this chat, or of another chat's plan.
                 return notice(kinds.STALE, "ui.foreign_button", self.language, plan)
-            if plan is None or (isinstance(event, ev.Restart) and plan.status == DONE):
+            if plan is None or isinstance(event, ev.Restart):
                 if not isinstance(event, ev.Start | ev.Restart):
                     return notice(kinds.INFO, "ui.no_plan", self.language)
+                # A restart begins a new plan (the old one stays in the history), so buttons
+                # still on screen from the old plan name a plan that is no longer current.
                 plan = await session.create_plan(new_plan(self.language, chat.is_group), member)
                 return current_reply(plan, plan.language, changed=True)
             outcome = apply(plan, member, event)

@@ -162,7 +162,7 @@ def to_event(data: ButtonData) -> Event:
             assert data.question is not None
             return Done(data.question)
         case Action.BACK:
-            return Back()
+            return Back(data.question)
         case Action.SKIP:
             return Skip(data.question)
         case Action.EDIT:

@@ -209,3 +209,10 @@ def test_a_finished_plan_shows_its_result_again() -> None:
     assert again.reply.kind == kinds.RESULT and again.reply.text == outcomes[-1].reply.text
     refused = apply(plan, MemberRef("2", "Ben"), ev.Text("1"))
     assert not refused.changed and "/restart" in refused.reply.text
+
+
+def test_a_back_button_from_an_earlier_question_is_stale() -> None:
+    plan = answer_all(started(), s.EVENT, stop_at="money")
+    outcome = apply(plan, ANNA, ev.Back("aims"))
+    assert outcome.reply.kind == kinds.STALE and not outcome.changed
+    assert apply(plan, ANNA, ev.Back("money")).plan.state == "time_span"

@@ -128,7 +128,7 @@ def test_events() -> None:
     tick = ButtonData(1, 0, Action.TOGGLE, multi.key, multi.options[0])
     assert to_event(tick) == Toggle(multi.key, multi.options[0])
     assert to_event(ButtonData(1, 0, Action.DONE, multi.key)) == Done(multi.key)
-    assert to_event(ButtonData(1, 0, Action.BACK, multi.key)) == Back()
+    assert to_event(ButtonData(1, 0, Action.BACK, multi.key)) == Back(multi.key)
     assert to_event(ButtonData(1, 0, Action.SKIP, multi.key)) == Skip(multi.key)
     assert to_event(ButtonData(1, 0, Action.EDIT, multi.key)) == Edit(multi.key)
     assert to_event(ButtonData(1, 0, Action.FINISH)) == Finish()
