@@ -1,0 +1,110 @@
+"""Engines for SQLite (the default, nothing to install) and PostgreSQL (shared by instances).
+
+How SQLite transactions are driven, and why
+--------------------------------------------
+Python's ``sqlite3`` (under ``aiosqlite``) begins transactions on its own only before DML, so
+SELECTs and DDL run outside them. SQLAlchemy's documentation (``sqlite_transactions``)
+recommends switching that off (``isolation_level = None``) and emitting BEGIN from a ``begin``
+event hook instead. We do that, with one refinement that the concurrency tests pin down:
+
+* A plain (deferred) BEGIN is NOT enough. A transaction that has read (``current_plan``) and then
+  writes (``save_plan``) cannot wait for the write lock: SQLite refuses the upgrade at once with
+  "database is locked" instead of calling the busy handler, because the waiting reader's
+  snapshot could be stale. Two members answering at the same moment would get an error rather
+  than "someone else answered".
+* So every transaction on an SQLite engine starts with ``BEGIN IMMEDIATE`` (takes the write lock
+  up front, waiting up to ``busy_timeout``), except when the connection carries the execution
+  option ``SQLITE_BEGIN: "lazy"``. ``SqlStore`` sessions use that: their reads run without a
+  transaction (each SELECT is one consistent snapshot), and the session emits
+  ``BEGIN IMMEDIATE`` itself right before its first write. Readers never block, writers queue
+  on the lock instead of failing, and the ``UPDATE ... WHERE version = :seen`` decides the
+  winner. Reads that straddle another writer's commit can only have seen a plan version that
+  has since moved on (every write to a plan bumps it), so such a session's save fails the
+  check and writes nothing. This is the same guarantee PostgreSQL gives at READ COMMITTED.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import event
+from sqlalchemy.engine import URL, Connection, make_url
+from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
+
+# Execution option read by the ``begin`` hook: "IMMEDIATE" (default), "DEFERRED" or "lazy".
+SQLITE_BEGIN = "partnerbot_sqlite_begin"
+
+_ASYNC_DRIVERS = {
+    "sqlite": "sqlite+aiosqlite",
+    "postgres": "postgresql+asyncpg",
+    "postgresql": "postgresql+asyncpg",
+}
+
+_SQLITE_PRAGMAS = (
+    # busy_timeout first: switching a new file to WAL may itself have to wait for a lock.
+    "PRAGMA busy_timeout=5000",
+    "PRAGMA journal_mode=WAL",
+    # WAL + NORMAL is safe against corruption; only the last commits before a power cut may go.
+    "PRAGMA synchronous=NORMAL",
+    "PRAGMA foreign_keys=ON",
+)
+
+
+def default_sqlite_url(path: str | Path) -> str:
+    """The ``sqlite+aiosqlite`` URL of a database file (made absolute, ``~`` expanded)."""
+    return f"sqlite+aiosqlite:///{Path(path).expanduser().resolve()}"
+
+
+def async_url(url: str | URL) -> URL:
+    """``url`` with an asyncio driver: plain ``sqlite://`` and ``postgresql://`` are accepted."""
+    parsed = make_url(url)
+    driver = _ASYNC_DRIVERS.get(parsed.drivername)
+    return parsed.set(drivername=driver) if driver else parsed
+
+
+def is_sqlite_file(url: URL) -> bool:
+    """A plain SQLite file path (not memory, not a ``file:`` URI)."""
+    database = url.database or ""
+    return database not in ("", ":memory:") and not database.startswith("file:")
+
+
+def is_sqlite_memory(url: URL) -> bool:
+    database = url.database or ""
+    return database in ("", ":memory:") or "mode=memory" in database
+
+
+def make_engine(url: str | URL, **kwargs: Any) -> AsyncEngine:
+    """An async engine for ``url``; extra keyword arguments go to ``create_async_engine``."""
+    parsed = async_url(url)
+    if parsed.get_backend_name() != "sqlite":
+        # PostgreSQL: SQLAlchemy's normal queue pool.
+        return create_async_engine(parsed, **kwargs)
+    if is_sqlite_file(parsed):
+        Path(parsed.database or "").expanduser().parent.mkdir(parents=True, exist_ok=True)
+    engine = create_async_engine(parsed, **kwargs)
+    _install_sqlite_hooks(engine, wal=is_sqlite_file(parsed))
+    return engine
+
+
+def _install_sqlite_hooks(engine: AsyncEngine, *, wal: bool) -> None:
+    @event.listens_for(engine.sync_engine, "connect")
+    def _on_connect(dbapi_connection: Any, _record: Any) -> None:
+        # The driver must not BEGIN on its own; _on_begin below decides.
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        try:
+            for pragma in _SQLITE_PRAGMAS:
+                if wal or "journal_mode" not in pragma:
+                    cursor.execute(pragma)
+        finally:
+            cursor.close()
+
+    @event.listens_for(engine.sync_engine, "begin")
+    def _on_begin(conn: Connection) -> None:
+        mode = conn.get_execution_options().get(SQLITE_BEGIN, "IMMEDIATE")
+        if mode == "lazy":
+            return
+        if mode not in ("DEFERRED", "IMMEDIATE", "EXCLUSIVE"):
+            raise ValueError(f"{SQLITE_BEGIN}={mode!r}")
+        conn.exec_driver_sql(f"BEGIN {mode}")

@@ -1,0 +1,58 @@
+"""Schema migrations (Alembic), driven from code: no ``alembic.ini`` is needed at run time.
+
+``upgrade``/``downgrade`` are synchronous (the CLI: ``partnerbot db upgrade``) and run their
+own event loop inside Alembic's env.py, so they must not be called from a thread that is
+running one; async code uses ``upgrade_async``/``downgrade_async``, which run them in a worker
+thread.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+from pathlib import Path
+
+from alembic import command
+from alembic.config import Config
+from alembic.script import ScriptDirectory
+
+MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
+
+# Alembic's ``context`` and ``op`` are process-wide proxies: two migrations running at once in
+# one process (threads) would drive each other's. Other processes are kept apart by the
+# database (see migrations/env.py).
+_ONE_AT_A_TIME = threading.Lock()
+
+
+def alembic_config(url: str) -> Config:
+    """An Alembic configuration for ``url`` (also usable with ``alembic.command``)."""
+    config = Config()
+    # ConfigParser interpolates "%": escape it (URL-encoded passwords contain it).
+    config.set_main_option("script_location", str(MIGRATIONS_DIR).replace("%", "%%"))
+    config.set_main_option("sqlalchemy.url", url.replace("%", "%%"))
+    # env.py reads the URL from here first, verbatim.
+    config.attributes["url"] = url
+    return config
+
+
+def head_revision() -> str | None:
+    """The newest revision shipped with this package."""
+    return ScriptDirectory(str(MIGRATIONS_DIR)).get_current_head()
+
+
+def upgrade(url: str, revision: str = "head") -> None:
+    with _ONE_AT_A_TIME:
+        command.upgrade(alembic_config(url), revision)
+
+
+def downgrade(url: str, revision: str = "base") -> None:
+    with _ONE_AT_A_TIME:
+        command.downgrade(alembic_config(url), revision)
+
+
+async def upgrade_async(url: str, revision: str = "head") -> None:
+    await asyncio.to_thread(upgrade, url, revision)
+
+
+async def downgrade_async(url: str, revision: str = "base") -> None:
+    await asyncio.to_thread(downgrade, url, revision)

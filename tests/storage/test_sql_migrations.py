@@ -1,0 +1,118 @@
+"""Alembic migrations, run from code, on both backends."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import sys
+from pathlib import Path
+
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
+from sqlalchemy import inspect
+from sqlalchemy.engine import Connection
+
+from storage import migrate
+from storage.db import make_engine
+from storage.models import ALL_TABLES, Base
+from storage.store import SqlStore
+from tests.storage.sql_helpers import GROUP
+
+TABLES = set(ALL_TABLES)
+ROOT = Path(__file__).resolve().parents[2]
+
+
+async def _tables(url: str) -> set[str]:
+    engine = make_engine(url)
+    try:
+        async with engine.connect() as conn:
+            return set(await conn.run_sync(lambda c: inspect(c).get_table_names()))
+    finally:
+        await engine.dispose()
+
+
+async def _revision(url: str) -> str | None:
+    engine = make_engine(url)
+    try:
+        async with engine.connect() as conn:
+            return await conn.run_sync(
+                lambda c: MigrationContext.configure(c).get_current_revision()
+            )
+    finally:
+        await engine.dispose()
+
+
+async def test_upgrade_downgrade_upgrade(db_url: str) -> None:
+    assert await _tables(db_url) == set()
+
+    await migrate.upgrade_async(db_url)
+    assert await _tables(db_url) == TABLES | {"alembic_version"}
+    assert await _revision(db_url) == migrate.head_revision() == "0001"
+
+    await migrate.downgrade_async(db_url)
+    assert await _tables(db_url) == {"alembic_version"}
+    assert await _revision(db_url) is None
+
+    await migrate.upgrade_async(db_url)
+    assert await _tables(db_url) == TABLES | {"alembic_version"}
+    # And the schema is usable.
+    store = await SqlStore.open(db_url, migrate=False)
+    try:
+        async with store.session(GROUP) as s:
+            assert await s.current_plan() is None
+    finally:
+        await store.close()
+
+
+async def test_migrated_schema_matches_the_models(db_url: str) -> None:
+    await migrate.upgrade_async(db_url)
+
+    def differences(conn: Connection) -> list[object]:
+        return list(compare_metadata(MigrationContext.configure(conn), Base.metadata))
+
+    engine = make_engine(db_url)
+    try:
+        async with engine.connect() as conn:
+            assert await conn.run_sync(differences) == []
+    finally:
+        await engine.dispose()
+
+
+async def test_concurrent_upgrades_in_one_process(db_url: str) -> None:
+    await asyncio.gather(*(migrate.upgrade_async(db_url) for _ in range(3)))
+    assert await _revision(db_url) == "0001"
+    assert await _tables(db_url) == TABLES | {"alembic_version"}
+
+
+async def test_instances_starting_together_migrate_once(db_url: str) -> None:
+    """Several bot processes upgrading at the same moment: all succeed, schema made once."""
+    code = "import sys; from storage import migrate; migrate.upgrade(sys.argv[1])"
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    procs = [
+        await asyncio.create_subprocess_exec(
+            sys.executable, "-c", code, db_url, cwd=ROOT, env=env, stderr=asyncio.subprocess.PIPE
+        )
+        for _ in range(3)
+    ]
+    errors = await asyncio.wait_for(asyncio.gather(*(p.communicate() for p in procs)), 120)
+    for proc, (_, err) in zip(procs, errors, strict=True):
+        assert proc.returncode == 0, err.decode()
+    assert await _revision(db_url) == "0001"
+    await migrate.upgrade_async(db_url)  # and again: nothing to do
+    assert await _tables(db_url) == TABLES | {"alembic_version"}
+
+
+async def test_open_migrates_by_default(db_url: str) -> None:
+    store = await SqlStore.open(db_url)
+    await store.close()
+    assert await _revision(db_url) == "0001"
+
+
+def test_sync_api_outside_an_event_loop(tmp_path) -> None:
+    from storage.db import default_sqlite_url
+
+    url = default_sqlite_url(tmp_path / "cli.db")
+    migrate.upgrade(url)
+    migrate.downgrade(url)
+    migrate.upgrade(url, "0001")
+    assert asyncio.run(_revision(url)) == "0001"
