@@ -1,0 +1,28 @@
+"""Logs at INFO never hold the token or what members typed."""
+
+from __future__ import annotations
+
+import logging
+
+import pytest
+from test_tg_conversation import TYPED, play_to_result
+from tg_support import TOKEN, Bot
+
+
+async def test_logs_hold_neither_the_token_nor_free_text(
+    bot: Bot, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.INFO)
+    await bot.member.say("/start")
+    await play_to_result(bot.member)
+    await bot.member.say("x" * 3000)  # refused input is not logged either
+    await bot.member.say("/summary")
+    assert TYPED in "\n".join(bot.member.texts())  # the member did type free text
+    logged = "\n".join(
+        f"{r.getMessage()} {r.exc_text or ''}" for r in caplog.records if r.levelno >= logging.INFO
+    )
+    assert caplog.records, "the bot logs something at INFO"
+    assert TOKEN not in logged
+    assert TOKEN.split(":")[1] not in logged
+    assert TYPED not in logged
+    assert "x" * 50 not in logged
