@@ -173,8 +173,13 @@ EVENT_WITH_SPONSOR = {
 }
 
 
-def play(answers: dict[str, str], member: MemberRef = ANNA) -> tuple[Plan, list[Outcome]]:
-    """Type ``answers`` into a new plan, skipping what they leave out, then finish."""
+def play(
+    answers: dict[str, str], member: MemberRef = ANNA, typed: list[ev.Event] | None = None
+) -> tuple[Plan, list[Outcome]]:
+    """Type ``answers`` into a new plan, skipping what they leave out, then finish.
+
+    The events sent are appended to ``typed`` when it is given.
+    """
     plan = new_plan()
     plan.id = 1
     outcomes: list[Outcome] = []
@@ -188,9 +193,26 @@ def play(answers: dict[str, str], member: MemberRef = ANNA) -> tuple[Plan, list[
             event = ev.Text(answers[reply.question])
         else:
             event = ev.Skip(reply.question)
+        if typed is not None:
+            typed.append(event)
         outcome = apply(plan, member, event)
         outcomes.append(outcome)
         assert outcome.reply.kind not in (kinds.INVALID, kinds.STALE), outcome.reply.text
         plan = outcome.plan
         reply = outcome.reply
     raise AssertionError("the conversation did not end")
+
+
+def console_lines(answers: dict[str, str]) -> list[str]:
+    """What a member types in the console for ``answers``, in the order the engine asks."""
+    typed: list[ev.Event] = []
+    play(answers, typed=typed)
+    lines = []
+    for event in typed:
+        if isinstance(event, ev.Text):
+            lines.append(event.text)
+        elif isinstance(event, ev.Skip):
+            lines.append("/skip")
+        else:  # Finish, typed at the review as the number of its option
+            lines.append("1")
+    return lines
