@@ -43,6 +43,7 @@ from flows.render import (
 )
 from flows.reply import Reply
 from flows.tasks import split
+from flows.texts import t
 
 # Spread of group votes on a 1-5 scale at which the group is asked to talk it over.
 WIDE_SPREAD = 3
@@ -144,30 +145,34 @@ def _text(plan: Plan, member: MemberRef, text: str) -> Outcome:
 
 
 def _answer(plan: Plan, member: MemberRef, key: str, value: Any) -> Outcome:
-    question = by_key(key)
-    if question.kind == SCALE and plan.meta.get("group"):
+    if by_key(key).kind == SCALE and plan.meta.get("group"):
         return _vote(plan, member, key, value)
+    return _advance(plan, member, key, value, "answer")
+
+
+def _advance(plan: Plan, member: MemberRef, key: str, value: Any, trigger: str) -> Outcome:
+    """Store ``value`` (None when skipped) for ``key`` and move to the next step."""
     new = plan.copy()
     new.answers[key] = value
     new.meta.setdefault("answered_by", {})[key] = member.name
     new.meta.get("selection", {}).pop(key, None)
+    # After an edit from the review, go on to what is still unanswered, else back to review.
     editing = new.meta.get("editing", False)
     target = first_unanswered(new.answers) if editing else next_key(key, new.answers)
-    moved = machine.move(plan.state, "answer", target)
+    moved = machine.move(plan.state, trigger, target)
     if moved is None:  # cannot happen for a valid target; refuse rather than corrupt
         return _stale(plan)
     new.state = moved
     if moved == REVIEW:
         new.meta.pop("editing", None)
-    notes = _spread_note(plan, key, new.language)
     reply = current_reply(
         new,
         new.language,
         previous_question=key,
-        answer_text=answer_text(question, value, new.language),
+        answer_text=answer_text(by_key(key), value, new.language),
         answered_by=member.name,
         changed=True,
-        notes=notes,
+        notes=_spread_note(plan, key, new.language),
     )
     return Outcome(new, reply, True, (AnswerRecord(key, value, member),))
 
@@ -176,8 +181,6 @@ def _spread_note(plan: Plan, key: str, lang: str) -> tuple[str, ...]:
     votes = plan.meta.get("votes", {}).get(key) or {}
     values = [v["value"] for v in votes.values()]
     if len(values) > 1 and max(values) - min(values) >= WIDE_SPREAD:
-        from flows.texts import t
-
         return (t("note.wide_spread", lang, low=min(values), high=max(values)),)
     return ()
 
@@ -222,11 +225,7 @@ def _done(plan: Plan, member: MemberRef, key: str) -> Outcome:
         if not votes:
             return _invalid(plan, Invalid("no_votes"))
         median = round(statistics.median(v["value"] for v in votes.values()))
-        new = plan.copy()
-        new.meta["group"] = False  # apply the median as an ordinary answer, then restore
-        outcome = _answer(new, member, key, median)
-        outcome.plan.meta["group"] = True
-        return outcome
+        return _advance(plan, member, key, median, "answer")
     return Outcome(plan, notice(kinds.INVALID, "ui.bad_button", plan.language, plan))
 
 
@@ -247,27 +246,7 @@ def _skip(plan: Plan, member: MemberRef, key: str) -> Outcome:
         return _stale(plan)
     if plan.state == REVIEW or not by_key(key).skippable:
         return _invalid(plan, Invalid("not_skippable"))
-    new = plan.copy()
-    new.answers[key] = None
-    new.meta.get("selection", {}).pop(key, None)
-    new.meta.setdefault("answered_by", {})[key] = member.name
-    editing = new.meta.get("editing", False)
-    target = first_unanswered(new.answers) if editing else next_key(key, new.answers)
-    moved = machine.move(plan.state, "skip", target)
-    if moved is None:
-        return _stale(plan)
-    new.state = moved
-    if moved == REVIEW:
-        new.meta.pop("editing", None)
-    reply = current_reply(
-        new,
-        new.language,
-        previous_question=key,
-        answer_text=answer_text(by_key(key), None, new.language),
-        answered_by=member.name,
-        changed=True,
-    )
-    return Outcome(new, reply, True, (AnswerRecord(key, None, member),))
+    return _advance(plan, member, key, None, "skip")
 
 
 def _edit(plan: Plan, key: str) -> Outcome:
