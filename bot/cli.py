@@ -4,12 +4,16 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import inspect
+import json
 import logging
 import os
+import shlex
 import sys
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 from bot.config import ConfigError, Settings, load_settings, mask_url, require_token, sqlite_url
 
@@ -24,6 +28,8 @@ examples:
   partnerbot chat              plan in this terminal (no Telegram token needed)
   partnerbot run               run the Telegram bot (needs PARTNERBOT_TOKEN)
   partnerbot db upgrade        create or update the database tables
+  partnerbot export --format pdf -o plan.pdf
+                               the finished plan as an agreement draft
 
 Settings come from the config file (--config FILE, or the file named by PARTNERBOT_CONFIG),
 then from environment variables, which win: PARTNERBOT_TOKEN, PARTNERBOT_DATABASE_URL,
@@ -55,6 +61,21 @@ telegram.mode = "webhook" (PARTNERBOT_MODE=webhook) it listens on telegram.webho
 for updates that Telegram posts to telegram.webhook.url, checked with
 telegram.webhook.secret_token. PARTNERBOT_API_BASE_URL points the bot at a self-hosted Bot API
 server. Several instances may share one PostgreSQL database."""
+
+EXPORT_DESCRIPTION = """\
+Write the finished plan of an association as a one-page agreement draft: goals, what each side
+gives, the tasks with their owners, money and visibility, contact people and a review date.
+
+Formats: md (Markdown text), pdf (a printable page) and json (the same facts as data, UTF-8).
+Without --format the format follows the file name's ending (.pdf, .json), else md.
+"-o -" (the default) writes to standard output; a PDF needs a file unless the output is piped:
+  partnerbot export --association Club --format pdf -o plan.pdf
+  partnerbot export --association Club --format json | jq .tasks
+
+The plan must be finished (all questions answered and the result shown); otherwise the command
+says so and exits with status 2, as it does when the file cannot be written."""
+
+EXPORT_FORMATS = ("md", "pdf", "json")
 
 DB_DESCRIPTION = """\
 Manage the database schema with its migrations. The SQLite default migrates itself when the bot
@@ -93,7 +114,9 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--version", action="version", version=f"%(prog)s {_version()}", help="show the version"
     )
-    commands = parser.add_subparsers(dest="command", metavar="{chat,run,db}", title="commands")
+    commands = parser.add_subparsers(
+        dest="command", metavar="{chat,run,db,export}", title="commands"
+    )
 
     chat = commands.add_parser(
         "chat",
@@ -121,6 +144,38 @@ def build_parser() -> argparse.ArgumentParser:
         help="run the Telegram bot",
         description=RUN_DESCRIPTION,
         formatter_class=_Formatter,
+    )
+
+    export = commands.add_parser(
+        "export",
+        help="write a finished plan as an agreement draft (Markdown, PDF or JSON)",
+        description=EXPORT_DESCRIPTION,
+        epilog=CHAT_EPILOG,
+        formatter_class=_Formatter,
+    )
+    export.add_argument(
+        "--db",
+        metavar="PATH",
+        type=Path,
+        help="read the plan from this SQLite file instead of the configured database",
+    )
+    export.add_argument(
+        "--association",
+        metavar="NAME",
+        default="default",
+        help="whose plan to export, as named in partnerbot chat (default: %(default)s)",
+    )
+    export.add_argument(
+        "--format",
+        choices=EXPORT_FORMATS,
+        help="md, pdf or json (default: from the file name's ending, else md)",
+    )
+    export.add_argument(
+        "-o",
+        "--output",
+        metavar="FILE",
+        default="-",
+        help='write here; "-" is standard output (default: %(default)s)',
     )
 
     db = commands.add_parser(
@@ -205,6 +260,111 @@ def _chat(settings: Settings, args: argparse.Namespace) -> int:
         raise ConfigError(str(exc)) from None
 
 
+def _export(settings: Settings, args: argparse.Namespace) -> int:
+    setup_logging(settings, "DEBUG" if settings.log_level == "DEBUG" else "WARNING")
+    name = args.association.strip()
+    if not name:
+        raise ConfigError("--association must not be empty; give a name such as --association Club")
+    output: str = args.output
+    to_stdout = output == "-"
+    fmt: str = args.format or next(
+        (f for f in EXPORT_FORMATS if not to_stdout and output.lower().endswith(f".{f}")), "md"
+    )
+    if fmt == "pdf" and to_stdout and _isatty(sys.stdout):
+        raise ConfigError("a PDF is not for the terminal; write it to a file with -o FILE")
+    url = _database_url(settings, args.db)
+    doc = asyncio.run(_agreement(url, name, settings.language))
+    data = _export_bytes(doc, fmt, settings.language)
+    if to_stdout:
+        sys.stdout.flush()
+        sys.stdout.buffer.write(data)
+        sys.stdout.buffer.flush()
+        return 0
+    _write_file(Path(output), data)
+    print(f"wrote the agreement draft of {name!r} to {output} ({fmt})")
+    return 0
+
+
+async def _agreement(url: str, name: str, language: str) -> dict[str, Any]:
+    """The association's finished plan as agreement data; ConfigError saying why not."""
+    from bot.console import console_chat
+    from flows.service import PlanningService
+    from flows.texts import t
+    from storage.store import SqlStore
+
+    _require_sqlite_file(url)
+    try:
+        store = await SqlStore.open(url, migrate=url.startswith("sqlite"))
+    except Exception as exc:
+        logging.getLogger(__name__).debug("opening the database failed", exc_info=True)
+        detail = " ".join(str(exc).split()) or type(exc).__name__
+        raise ConfigError(
+            f"database {mask_url(url)} cannot be opened ({detail}); check --db, database.url "
+            "or PARTNERBOT_DATABASE_URL"
+        ) from None
+    try:
+        doc = await PlanningService(store, language=language).agreement(console_chat(name))
+    finally:
+        await store.close()
+    if isinstance(doc, dict):
+        return doc
+    if doc.text == t("ui.no_plan", language):
+        raise ConfigError(
+            f"association {name!r} has no plan to export; plan one with: "
+            f"partnerbot chat --association {shlex.quote(name)}"
+        )
+    raise ConfigError(
+        f"the plan of association {name!r} is not finished yet; finish it with: "
+        f"partnerbot chat --association {shlex.quote(name)}"
+    )
+
+
+def _require_sqlite_file(url: str) -> None:
+    """Exporting reads: a missing SQLite file is a mistake, not a database to create."""
+    from sqlalchemy.engine import make_url
+
+    parsed = make_url(url)
+    if not parsed.drivername.startswith("sqlite") or parsed.database in (None, "", ":memory:"):
+        return
+    if not Path(parsed.database).expanduser().is_file():
+        raise ConfigError(
+            f"no database at {parsed.database}: nothing was planned there yet; check --db, "
+            "database.url or PARTNERBOT_DATABASE_URL"
+        )
+
+
+def _export_bytes(doc: dict[str, Any], fmt: str, language: str) -> bytes:
+    if fmt == "json":
+        return (json.dumps(doc, ensure_ascii=False, indent=2) + "\n").encode("utf-8")
+    if fmt == "pdf":
+        from bot.pdf import agreement_pdf
+
+        return agreement_pdf(doc, language)
+    from flows.export import markdown
+
+    return markdown(doc, language).encode("utf-8")
+
+
+def _write_file(path: Path, data: bytes) -> None:
+    """Write all of ``data`` or nothing: a failed write leaves no half file behind."""
+    temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    try:
+        temporary.write_bytes(data)
+        os.replace(temporary, path)
+    except OSError as exc:
+        with contextlib.suppress(OSError):
+            temporary.unlink()
+        reason = exc.strerror or str(exc)
+        raise ConfigError(f"cannot write {path}: {reason}") from None
+
+
+def _isatty(stream: Any) -> bool:
+    try:
+        return bool(stream.isatty())
+    except (AttributeError, ValueError):
+        return False
+
+
 def _run(settings: Settings) -> int:
     require_token(settings)
     setup_logging(settings)
@@ -260,6 +420,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _chat(settings, args)
         if args.command == "run":
             return _run(settings)
+        if args.command == "export":
+            return _export(settings, args)
         return _db(settings, args)
     except ConfigError as exc:
         print(f"partnerbot: {exc}", file=sys.stderr)

@@ -18,7 +18,7 @@ PREPARATION: tuple[str, ...] = (
     "know_partner",
     "check_values",
     "agree_goals",
-    "go_through_resources",
+    "map_resources",
     "divide_tasks",
 )
 
@@ -39,7 +39,7 @@ FORM_ITEMS: dict[str, tuple[str, ...]] = {
         "adv_draft",
         "adv_sign_off",
         "adv_publish",
-        "adv_decision_makers",
+        "adv_deciders",
         "adv_follow",
     ),
     INFORMATION: ("info_topics", "info_rhythm", "info_contacts", "info_first", "info_review"),
@@ -94,13 +94,14 @@ def tick(
     """Set one item's tick; None when there is no such item (a stale or forged button)."""
     if not any(item.key == key for item in current):
         return None
+    # An item already as asked stays as it is: a repeated or retried tap keeps who ticked it.
     return [
         (
             replace(item, done_by=who, done_at=at)
             if done
             else replace(item, done_by=None, done_at=None)
         )
-        if item.key == key
+        if item.key == key and item.done != done
         else item
         for item in current
     ]

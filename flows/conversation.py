@@ -85,11 +85,13 @@ def apply(plan: Plan, member: MemberRef, event: ev.Event) -> Outcome:
     match event:
         case ev.Start():
             return Outcome(plan, current_reply(plan, lang))
-        case ev.Text(text=text):
+        case ev.Text(text=text, question=question):
+            if question is not None and question != plan.state:
+                return _stale(plan, question)
             return _text(plan, member, text)
         case ev.Answer(question=question, value=value):
             if question != plan.state:
-                return _stale(plan)
+                return _stale(plan, question)
             if not is_question(question) or not valid_value(by_key(question), value):
                 return Outcome(plan, notice(kinds.INVALID, "ui.bad_button", lang, plan))
             return _answer(plan, member, question, value)
@@ -114,7 +116,11 @@ def apply(plan: Plan, member: MemberRef, event: ev.Event) -> Outcome:
     raise TypeError(f"unknown event {event!r}")
 
 
-def _stale(plan: Plan) -> Outcome:
+def _stale(plan: Plan, question: str | None = None) -> Outcome:
+    # In a group, say who answered the question the member was too late for.
+    name = plan.meta.get("answered_by", {}).get(question) if plan.meta.get("group") else None
+    if name:
+        return Outcome(plan, notice(kinds.STALE, "ui.stale_by", plan.language, plan, name=name))
     return Outcome(plan, notice(kinds.STALE, "ui.stale_button", plan.language, plan))
 
 
@@ -196,7 +202,7 @@ def _vote(plan: Plan, member: MemberRef, key: str, value: int) -> Outcome:
 
 def _toggle(plan: Plan, key: str, option: str) -> Outcome:
     if key != plan.state:
-        return _stale(plan)
+        return _stale(plan, key)
     question = by_key(key)
     if question.kind != MULTI or option not in question.options:
         return Outcome(plan, notice(kinds.INVALID, "ui.bad_button", plan.language, plan))
@@ -211,7 +217,7 @@ def _toggle(plan: Plan, key: str, option: str) -> Outcome:
 
 def _done(plan: Plan, member: MemberRef, key: str) -> Outcome:
     if key != plan.state:
-        return _stale(plan)
+        return _stale(plan, key)
     question = by_key(key)
     if question.kind == MULTI:
         selection = plan.meta.get("selection", {}).get(key)
@@ -243,7 +249,7 @@ def _back(plan: Plan) -> Outcome:
 
 def _skip(plan: Plan, member: MemberRef, key: str) -> Outcome:
     if key != plan.state:
-        return _stale(plan)
+        return _stale(plan, key)
     if plan.state == REVIEW or not by_key(key).skippable:
         return _invalid(plan, Invalid("not_skippable"))
     return _advance(plan, member, key, None, "skip")

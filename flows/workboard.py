@@ -127,6 +127,8 @@ def apply_work(
             if ticked is None:  # the list changed since the button was drawn
                 reply = checklist_reply(plan, items, page, group, notes=(t("check.stale", lang),))
                 return WorkOutcome(replace(reply, kind=kinds.STALE))
+            if ticked == items:  # already as asked (a repeated tap): nothing to write
+                return WorkOutcome(checklist_reply(plan, items, page, group))
             return WorkOutcome(
                 checklist_reply(plan, ticked, page, group, changed=True), checklist=ticked
             )
@@ -158,13 +160,16 @@ def apply_work(
         case ev.TickTask(task=key, done=done, page=page):
             if not any(task.key == key for task in tasks):
                 return WorkOutcome(notice(kinds.STALE, "ui.bad_button", lang, plan))
+            # A task already as asked stays as it is: a repeated tap keeps who ticked it, when.
             ticked = [
                 (
                     replace(x, done_by=member.name if done else None, done_at=now if done else None)
-                    if x.key == key
+                    if x.key == key and (x.done_by is not None) != done
                     else x
                 )
                 for x in tasks
             ]
+            if ticked == list(tasks):
+                return WorkOutcome(board_reply(plan, tasks, page))
             return WorkOutcome(board_reply(plan, ticked, page, changed=True), tasks=ticked)
     raise TypeError(f"unknown event {event!r}")

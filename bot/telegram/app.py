@@ -1,17 +1,28 @@
-"""Builds the PTB Application: token, API base URL, rate limiter, handlers, command menu."""
+"""Builds the PTB Application: token, API base URL, rate limiter, handlers, command menu.
+
+Updates are processed concurrently (``ChatOrderedUpdateProcessor``): many chats at once, but
+the updates of one chat one after the other, in the order Telegram sent them, so one member's
+quick taps (tick, tick, Done) apply in order. Correctness between members, and between bot
+instances sharing one database, does not rest on that ordering: the store's version-checked
+write lets exactly one of two simultaneous answers win, and the other member is told who won.
+"""
 
 from __future__ import annotations
 
+import asyncio
+import inspect
 import logging
+from collections.abc import Awaitable
 from typing import Any
 
-from telegram import BotCommand
+from telegram import BotCommand, Update
 from telegram.error import TelegramError
-from telegram.ext import AIORateLimiter, Application, ApplicationBuilder
+from telegram.ext import Application, ApplicationBuilder, BaseUpdateProcessor
 from telegram.request import BaseRequest
 
 from bot.config import Settings, require_token
-from bot.telegram.delivery import RATE_LIMIT_RETRIES
+from bot.telegram import work
+from bot.telegram.delivery import RATE_LIMIT_RETRIES, RateLimiter
 from bot.telegram.handlers import COMMANDS, DEPS, HANDLERS, Deps, Service, on_error
 from flows.texts import DEFAULT_LANGUAGE, languages, t
 
@@ -19,6 +30,48 @@ logger = logging.getLogger(__name__)
 
 # The command menu, in the order members see it. Each has a ui.cmd_<name> description.
 MENU = tuple(COMMANDS)
+
+# Updates in progress at once, over all chats (each may hold a database connection).
+MAX_CONCURRENT_UPDATES = 32
+
+
+class ChatOrderedUpdateProcessor(BaseUpdateProcessor):
+    """Processes updates concurrently, except that updates of the same chat wait for the
+    earlier ones of that chat. Updates without a chat run at once."""
+
+    def __init__(self, max_concurrent_updates: int = MAX_CONCURRENT_UPDATES) -> None:
+        super().__init__(max_concurrent_updates)
+        self._last: dict[int, asyncio.Future[None]] = {}  # chat id -> its latest update
+
+    async def do_process_update(self, update: object, coroutine: Awaitable[Any]) -> None:
+        chat = update.effective_chat if isinstance(update, Update) else None
+        if chat is None:
+            await coroutine
+            return
+        # Queue up behind the chat's latest update; no await before this, so the queue keeps
+        # the order in which PTB started the updates (the order Telegram sent them).
+        before = self._last.get(chat.id)
+        mine: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        self._last[chat.id] = mine
+        try:
+            if before is not None:
+                try:
+                    await asyncio.shield(before)
+                except BaseException:  # cancelled while waiting (shutdown): never started
+                    if inspect.iscoroutine(coroutine):
+                        coroutine.close()
+                    raise
+            await coroutine
+        finally:
+            mine.set_result(None)
+            if self._last.get(chat.id) is mine:
+                del self._last[chat.id]
+
+    async def initialize(self) -> None:
+        pass
+
+    async def shutdown(self) -> None:
+        pass
 
 
 def build_application(
@@ -37,7 +90,8 @@ def build_application(
         .token(require_token(settings))
         .base_url(settings.api_base_url)
         # Waits out flood control (RetryAfter) and retries; also paces sends to stay under it.
-        .rate_limiter(AIORateLimiter(max_retries=RATE_LIMIT_RETRIES))
+        .rate_limiter(RateLimiter(max_retries=RATE_LIMIT_RETRIES))
+        .concurrent_updates(ChatOrderedUpdateProcessor())
         .post_init(_set_command_menu)
     )
     if request is not None:
@@ -48,6 +102,7 @@ def build_application(
     app.bot_data[DEPS] = Deps(service=service, language=settings.language)
     for group, handler in HANDLERS:
         app.add_handler(handler, group=group)
+    work.register(app)
     app.add_error_handler(on_error)
     return app
 

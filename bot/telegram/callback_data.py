@@ -171,3 +171,36 @@ def to_event(data: ButtonData) -> Event:
         case Action.FINISH:
             return Finish()
     raise AssertionError(f"unhandled action {data.action!r}")  # pragma: no cover
+
+
+# --- the /forget confirmation ----------------------------------------------------------------
+#
+#     f|<issued at, Unix seconds>|<y or n>
+#
+# Not tied to a plan (forgetting deletes every plan), so it has a format of its own that
+# ``decode`` refuses. The time lets an old confirmation expire instead of deleting everything
+# when someone taps it weeks later.
+
+_FORGET_PATTERN = re.compile(r"f\|(0|[1-9][0-9]{0,11})\|([yn])", re.ASCII)
+
+
+@dataclass(frozen=True)
+class ForgetData:
+    confirm: bool  # True: "Delete everything"; False: "Keep"
+    issued: int  # when the question was asked, Unix seconds
+
+
+def encode_forget(data: ForgetData) -> str:
+    if not 0 <= data.issued < 10**12:
+        raise ValueError(f"invalid issue time {data.issued!r}")
+    return f"f|{data.issued}|{'y' if data.confirm else 'n'}"
+
+
+def decode_forget(raw: object) -> ForgetData | None:
+    """The confirmation button behind ``raw``, or None when it is not one."""
+    if not isinstance(raw, str) or len(raw) > MAX_BYTES:
+        return None
+    match = _FORGET_PATTERN.fullmatch(raw)
+    if match is None:
+        return None
+    return ForgetData(confirm=match.group(2) == "y", issued=int(match.group(1)))

@@ -8,26 +8,36 @@
 - TimedOut / NetworkError: retried once, then raised to the error handler (which logs it and
   tells the member, if it can, that the answers are safe).
 The chat's plan is stored before any of this runs, so a failed send never loses an answer.
+
+Groups: Telegram lets a bot send about 20 messages a minute to one group. ``RateLimiter`` paces
+every call aimed at a group (sends and edits) to that, but not the calls that only read
+(``getChatMember`` for admin checks), so checking a member never delays the conversation.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Awaitable, Callable
-from typing import TypeVar
+from collections.abc import Awaitable, Callable, Coroutine
+from typing import Any, TypeVar
 
 from telegram import CallbackQuery
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError
-from telegram.ext import Application, ContextTypes
+from telegram.ext import AIORateLimiter, Application, ContextTypes
 
 logger = logging.getLogger(__name__)
 
 T = TypeVar("T")
+JSONDict = dict[str, Any]
 
 NETWORK_RETRIES = 1
 NETWORK_RETRY_DELAY = 0.5  # seconds; tests set it to 0
 RATE_LIMIT_RETRIES = 2  # passed to AIORateLimiter
+GROUP_MESSAGES_PER_MINUTE = 20  # Telegram's limit per group; read when a limiter is built
+# Bot API methods that post nothing into a chat: not paced by the per-group limit.
+READ_ONLY_METHODS = frozenset(
+    {"getChat", "getChatMember", "getChatAdministrators", "getChatMemberCount"}
+)
 MAX_TOAST = 200  # Telegram's limit for answerCallbackQuery text
 
 _BLOCKED = "blocked_chats"
@@ -36,6 +46,31 @@ _BLOCKED = "blocked_chats"
 def blocked_chats(app: Application) -> set[int]:  # type: ignore[type-arg]
     """Chats that refused our messages (Forbidden); kept in memory only."""
     return app.bot_data.setdefault(_BLOCKED, set())  # type: ignore[no-any-return]
+
+
+class RateLimiter(AIORateLimiter):
+    """PTB's AIORateLimiter (overall and per-group pacing, RetryAfter retries), except that
+    read-only calls about a group do not use up the group's message budget."""
+
+    def __init__(self, max_retries: int = RATE_LIMIT_RETRIES) -> None:
+        super().__init__(group_max_rate=GROUP_MESSAGES_PER_MINUTE, max_retries=max_retries)
+
+    async def process_request(
+        self,
+        callback: Callable[..., Coroutine[Any, Any, bool | JSONDict | list[JSONDict]]],
+        args: Any,
+        kwargs: dict[str, Any],
+        endpoint: str,
+        data: dict[str, Any],
+        rate_limit_args: int | None,
+    ) -> bool | JSONDict | list[JSONDict]:
+        if endpoint in READ_ONLY_METHODS:
+            # ``data`` only tells the limiter which chat a call is for; the request itself
+            # is sent from ``args``, unchanged.
+            data = {key: value for key, value in data.items() if key != "chat_id"}
+        return await super().process_request(
+            callback, args, kwargs, endpoint, data, rate_limit_args
+        )
 
 
 def is_not_modified(exc: BaseException) -> bool:

@@ -11,17 +11,18 @@ import logging
 from dataclasses import dataclass
 from typing import Protocol
 
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup
+from telegram import ForceReply, InlineKeyboardButton, InlineKeyboardMarkup
 
 from bot.telegram.callback_data import Action, ButtonData, encode
-from flows.questionnaire import by_key, is_question
-from flows.reply import QUESTION, REVIEW, Option, Reply
+from flows.questionnaire import TEXT, by_key, is_question
+from flows.reply import INVALID, QUESTION, RESULT, REVIEW, Option, Reply
 from flows.texts import t
 
 logger = logging.getLogger(__name__)
 
 MAX_MESSAGE = 4096  # Telegram's limit for a message text
 MAX_LABEL = 60  # long button labels get cut; Telegram clients truncate them anyway
+MAX_PLACEHOLDER = 64  # Telegram's limit for ForceReply.input_field_placeholder
 CHECK = "✓ "
 FINISH_OPTION = "finish"
 EDIT_PREFIX = "edit:"
@@ -35,10 +36,15 @@ class _ButtonMaker(Protocol):
 
 @dataclass(frozen=True)
 class Rendered:
-    """One Reply as Telegram messages: the keyboard goes under the last chunk."""
+    """One Reply as Telegram messages: the keyboard goes under the last chunk.
+
+    ``name_span`` is (offset, length) of a member's name in the first chunk, in characters:
+    the transport turns it into a mention, so that a selective ForceReply reaches that member.
+    """
 
     chunks: tuple[str, ...]
-    markup: InlineKeyboardMarkup | None = None
+    markup: InlineKeyboardMarkup | ForceReply | None = None
+    name_span: tuple[int, int] | None = None
 
     @property
     def text(self) -> str:
@@ -46,9 +52,59 @@ class Rendered:
 
 
 def render(reply: Reply, language: str, *, group: bool = False) -> Rendered:
-    return Rendered(
-        split_text(message_text(reply, language)), keyboard(reply, language, group=group)
-    )
+    """``reply`` as messages. In a group a step after an answer starts with who gave it, and
+    a text question asks for a reply to its message (``ForceReply``): with privacy mode on,
+    replies to the bot's messages are the only plain messages it sees.
+    """
+    text = message_text(reply, language)
+    markup: InlineKeyboardMarkup | ForceReply | None = keyboard(reply, language, group=group)
+    span: tuple[int, int] | None = None
+    if not group:
+        return Rendered(split_text(text), markup)
+    if reply.previous_question and reply.answered_by and reply.kind in (QUESTION, REVIEW, RESULT):
+        line, span = answered_line(reply, language)
+        text = f"{line}\n\n{text}"
+    if reply.kind == QUESTION and reply.question_kind == TEXT and reply.question:
+        hint = "ui.reply_to_answer_or_skip" if reply.skippable else "ui.reply_to_answer"
+        text = f"{text}\n\n{t(hint, language)}"
+        markup = force_reply(reply.question, language)
+    elif reply.kind == INVALID and reply.question and _is_text_question(reply.question):
+        markup = force_reply(reply.question, language)  # a text answer was refused: try again
+    return Rendered(split_text(text), markup, span)
+
+
+def _is_text_question(key: str) -> bool:
+    return is_question(key) and by_key(key).kind == TEXT
+
+
+def force_reply(question: str, language: str) -> ForceReply:
+    """Opens the reply field for the member the message is aimed at (reply or mention)."""
+    placeholder = _label(t(f"q.{question}.short", language))[:MAX_PLACEHOLDER]
+    return ForceReply(selective=True, input_field_placeholder=placeholder)
+
+
+def answered_line(reply: Reply, language: str) -> tuple[str, tuple[int, int]]:
+    """The line "Answered by Anna: …", and where the name is in it."""
+    answer = reply.answer_text if reply.answer_text else t("ui.skipped", language)
+    return named(t("ui.answered_by", language, name=_MARK, answer=answer), reply.answered_by)
+
+
+def asked_by(rendered: Rendered, name: str, language: str) -> Rendered:
+    """``rendered`` with a first line naming the member it is for (to mention them)."""
+    line, span = named(t("ui.asked_by", language, name=_MARK), name)
+    first = f"{line}\n\n{rendered.chunks[0]}"
+    if len(first) > MAX_MESSAGE:
+        return rendered
+    return Rendered((first, *rendered.chunks[1:]), rendered.markup, span)
+
+
+_MARK = "\x00\x01name\x01\x00"  # stands for the name while the text is formatted
+
+
+def named(template: str, name: str | None) -> tuple[str, tuple[int, int]]:
+    offset = template.index(_MARK)
+    name = name or ""
+    return template.replace(_MARK, name, 1), (offset, len(name))
 
 
 def message_text(reply: Reply, language: str) -> str:

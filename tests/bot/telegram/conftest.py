@@ -76,3 +76,10 @@ async def bot(make_bot: MakeBot, store: Any) -> Bot:
     from flows.service import PlanningService
 
     return await make_bot(PlanningService(store))
+
+
+@pytest.fixture
+def roomy_group_limit(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Lift the 20-messages-a-minute pacing per group (apply before building the bot), so a
+    whole group conversation runs at test speed; test_tg_group.py checks the real limit."""
+    monkeypatch.setattr(delivery, "GROUP_MESSAGES_PER_MINUTE", 100_000)

@@ -90,6 +90,8 @@ class OfflineRequest(BaseRequest):
         self.messages: dict[tuple[int, int], dict[str, Any]] = {}
         self._failures: dict[str, deque[Failure | BaseException]] = defaultdict(deque)
         self._message_ids = itertools.count(100)
+        # (chat_id, user_id) -> status getChatMember reports ("member" when not set)
+        self.member_status: dict[tuple[int, int], str] = {}
 
     # --- programming failures -------------------------------------------------------------
 
@@ -181,6 +183,9 @@ class OfflineRequest(BaseRequest):
                 return message
             case "getUpdates":
                 return []
+            case "getChatMember":
+                key = (int(params["chat_id"]), int(params["user_id"]))
+                return chat_member_dict(key[1], self.member_status.get(key, "member"))
             case "getWebhookInfo":
                 return {"url": "", "has_custom_certificate": False, "pending_update_count": 0}
             case _:  # answerCallbackQuery, setMyCommands, setWebhook, deleteWebhook, ...
@@ -199,7 +204,31 @@ def _set_markup(message: dict[str, Any], markup: Any) -> None:
 def chat_dict(chat_id: int) -> dict[str, Any]:
     if chat_id > 0:
         return {"id": chat_id, "type": "private", "first_name": "Aino", "last_name": "Virta"}
+    if chat_id <= SUPERGROUP_IDS:
+        return {"id": chat_id, "type": "supergroup", "title": "Green Club"}
     return {"id": chat_id, "type": "group", "title": "Green Club"}
+
+
+SUPERGROUP_IDS = -1_000_000_000_000  # supergroup ids are -100…, basic groups' are shorter
+
+
+def chat_member_dict(user_id: int, status: str) -> dict[str, Any]:
+    """What getChatMember answers for a user with ``status`` (creator, administrator, ...)."""
+    member: dict[str, Any] = {
+        "status": status,
+        "user": {"id": user_id, "is_bot": False, "first_name": "Member"},
+    }
+    if status == "creator":
+        member["is_anonymous"] = False
+    elif status == "administrator":
+        rights = (
+            "is_anonymous can_manage_chat can_delete_messages can_manage_video_chats "
+            "can_restrict_members can_promote_members can_change_info can_invite_users "
+            "can_post_stories can_edit_stories can_delete_stories"
+        )
+        member |= {"can_be_edited": False} | dict.fromkeys(rights.split(), False)
+        member["can_manage_chat"] = True
+    return member
 
 
 def buttons(message: dict[str, Any]) -> list[tuple[str, str]]:
