@@ -29,7 +29,7 @@ from flows.texts import DEFAULT_LANGUAGE, languages, t
 logger = logging.getLogger(__name__)
 
 # The command menu, in the order members see it. Each has a ui.cmd_<name> description.
-MENU = tuple(COMMANDS)
+MENU = (*COMMANDS, *work.COMMANDS)
 
 # Updates in progress at once, over all chats (each may hold a database connection).
 MAX_CONCURRENT_UPDATES = 32
