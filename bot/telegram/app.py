@@ -23,7 +23,8 @@ from telegram.request import BaseRequest
 from bot.config import Settings, require_token
 from bot.telegram import work
 from bot.telegram.delivery import RATE_LIMIT_RETRIES, RateLimiter
-from bot.telegram.handlers import COMMANDS, DEPS, HANDLERS, Deps, Service, on_error
+from bot.telegram.deps import DEPS, Deps, Service
+from bot.telegram.handlers import COMMANDS, HANDLERS, on_error
 from flows.texts import DEFAULT_LANGUAGE, languages, t
 
 logger = logging.getLogger(__name__)

@@ -16,6 +16,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from enum import StrEnum
+from typing import TypeGuard
 
 from flows.events import Answer, Back, Done, Edit, Event, Finish, Skip, Toggle
 from flows.questionnaire import (
@@ -33,12 +34,24 @@ MAX_BYTES = 64  # Telegram's limit for callback_data
 
 # Canonical non-negative integers only (no sign, no leading zeros), bounded in length so a
 # forged button cannot smuggle a huge number into the service.
-_INT = r"0|[1-9][0-9]{0,17}"
-_SMALL = r"0|[1-9][0-9]{0,2}"
+INT = r"0|[1-9][0-9]{0,17}"
+SMALL_INT = r"0|[1-9][0-9]{0,2}"  # 0-999
 _PATTERN = re.compile(
-    rf"{FORMAT}\|({_INT})\|({_INT})\|([a-z])\|({_SMALL})?\|({_SMALL})?",
+    rf"{FORMAT}\|({INT})\|({INT})\|([a-z])\|({SMALL_INT})?\|({SMALL_INT})?",
     re.ASCII,
 )
+
+
+def checked_size(raw: str) -> str:
+    """``raw``, checked against Telegram's limit: encoders build only data that fits."""
+    if len(raw.encode()) > MAX_BYTES:  # cannot happen with the bounded fields; be certain
+        raise ValueError(f"callback data longer than {MAX_BYTES} bytes: {raw!r}")
+    return raw
+
+
+def fits(raw: object) -> TypeGuard[str]:
+    """Whether ``raw`` can be callback data at all: a string within Telegram's limit."""
+    return isinstance(raw, str) and len(raw.encode("utf-8", "replace")) <= MAX_BYTES
 
 
 class Action(StrEnum):
@@ -108,15 +121,14 @@ def encode(data: ButtonData) -> str:
     o_index = ""
     if data.option is not None and data.question is not None:
         o_index = str(by_key(data.question).options.index(data.option))
-    raw = f"{FORMAT}|{data.plan_id}|{data.version}|{data.action.value}|{q_index}|{o_index}"
-    if len(raw.encode()) > MAX_BYTES:  # cannot happen with the bounded fields; be certain
-        raise ValueError(f"callback data longer than {MAX_BYTES} bytes: {raw!r}")
-    return raw
+    return checked_size(
+        f"{FORMAT}|{data.plan_id}|{data.version}|{data.action.value}|{q_index}|{o_index}"
+    )
 
 
 def decode(raw: object) -> ButtonData | None:
     """The button behind ``raw``, or None when it is not exactly what ``encode`` produces."""
-    if not isinstance(raw, str) or len(raw.encode("utf-8", "replace")) > MAX_BYTES:
+    if not fits(raw):
         return None
     match = _PATTERN.fullmatch(raw)
     if match is None:
@@ -198,7 +210,7 @@ def encode_forget(data: ForgetData) -> str:
 
 def decode_forget(raw: object) -> ForgetData | None:
     """The confirmation button behind ``raw``, or None when it is not one."""
-    if not isinstance(raw, str) or len(raw) > MAX_BYTES:
+    if not fits(raw):
         return None
     match = _FORGET_PATTERN.fullmatch(raw)
     if match is None:

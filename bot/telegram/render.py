@@ -46,10 +46,6 @@ class Rendered:
     markup: InlineKeyboardMarkup | ForceReply | None = None
     name_span: tuple[int, int] | None = None
 
-    @property
-    def text(self) -> str:
-        return "\n".join(self.chunks)
-
 
 def render(reply: Reply, language: str, *, group: bool = False) -> Rendered:
     """``reply`` as messages. In a group a step after an answer starts with who gave it, and
@@ -79,7 +75,7 @@ def _is_text_question(key: str) -> bool:
 
 def force_reply(question: str, language: str) -> ForceReply:
     """Opens the reply field for the member the message is aimed at (reply or mention)."""
-    placeholder = _label(t(f"q.{question}.short", language))[:MAX_PLACEHOLDER]
+    placeholder = button_label(t(f"q.{question}.short", language))[:MAX_PLACEHOLDER]
     return ForceReply(selective=True, input_field_placeholder=placeholder)
 
 
@@ -126,9 +122,7 @@ def answered_text(question_text: str, reply: Reply, *, group: bool, language: st
         line = t("ui.answered_by", language, name=reply.answered_by, answer=answer)
     else:
         line = t("ui.answered", language, answer=answer)
-    room = MAX_MESSAGE - len(line) - 2
-    if len(question_text) > room:
-        question_text = question_text[: room - 1] + "…"
+    question_text = clip(question_text, MAX_MESSAGE - len(line) - 2)
     return f"{question_text}\n\n{line}" if question_text else line
 
 
@@ -141,7 +135,7 @@ def keyboard(reply: Reply, language: str, *, group: bool = False) -> InlineKeybo
         label: str, action: Action, question: str | None = None, option: str | None = None
     ) -> InlineKeyboardButton:
         data = encode(ButtonData(plan_id, version, action, question, option))
-        return InlineKeyboardButton(_label(label), callback_data=data)
+        return InlineKeyboardButton(button_label(label), callback_data=data)
 
     rows: list[list[InlineKeyboardButton]] = []
     if reply.kind == QUESTION and reply.question and is_question(reply.question):
@@ -206,6 +200,16 @@ def split_text(text: str, limit: int = MAX_MESSAGE) -> tuple[str, ...]:
     return tuple(chunks)
 
 
-def _label(text: str) -> str:
-    text = " ".join(text.split())
-    return text if len(text) <= MAX_LABEL else text[: MAX_LABEL - 1] + "…"
+def button_label(text: str) -> str:
+    """``text`` on one line, cut to what a button shows."""
+    return clip(" ".join(text.split()), MAX_LABEL)
+
+
+def clip(text: str, limit: int) -> str:
+    """``text``, cut to ``limit`` characters with "…" when it is longer."""
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def utf16_len(text: str) -> int:
+    """Length as Telegram counts it (UTF-16 code units), for entity offsets and limits."""
+    return len(text.encode("utf-16-le")) // 2

@@ -13,7 +13,7 @@ from tg_support import Bot, make_settings
 
 from bot.telegram import delivery
 from bot.telegram.app import build_application
-from bot.telegram.handlers import Service
+from bot.telegram.deps import Service
 
 MakeBot = Callable[..., Awaitable[Bot]]
 

@@ -15,14 +15,9 @@ from tg_offline import BOT_USERNAME, Member, buttons
 from tg_support import Bot
 
 import bot.telegram.app as app_module
-from bot.telegram.work import (
-    MAX_BYTES,
-    Op,
-    WorkButton,
-    decode,
-    encode,
-    view_keyboard,
-)
+from bot.telegram.callback_data import MAX_BYTES
+from bot.telegram.work_callback_data import Op, WorkButton, decode, encode
+from bot.telegram.work_render import view_keyboard
 from flows import checklist
 from flows import events as ev
 from flows import reply as kinds

@@ -17,7 +17,8 @@ from tg_offline import BOT_USER, OfflineRequest, chat_dict
 from tg_support import Bot, make_settings
 
 from bot.telegram.app import build_application
-from bot.telegram.work import PDF_NAME, html_chunks, markdown_to_html
+from bot.telegram.work import PDF_NAME
+from bot.telegram.work_render import html_chunks, markdown_to_html
 from flows.model import US
 from flows.texts import t
 from tests.flows.scenarios import EVENT_WITH_SPONSOR

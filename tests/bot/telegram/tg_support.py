@@ -7,7 +7,7 @@ from typing import Any
 from tg_offline import Member, OfflineRequest
 
 from bot.config import Settings
-from bot.telegram.handlers import Service
+from bot.telegram.deps import Service
 from flows.model import ChatRef, Plan
 
 # Looks like a real token, so a leak would be easy to spot in any log line.

@@ -1,0 +1,112 @@
+"""The bot's own messages: send a Rendered reply, say an interface text, edit a message.
+
+Every call goes through ``deliver``, so a blocked chat, flood control and network errors are
+met the same way wherever a handler writes.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from telegram import (
+    ForceReply,
+    InlineKeyboardMarkup,
+    Message,
+    MessageEntity,
+    ReplyParameters,
+    Update,
+)
+from telegram.constants import ChatType
+from telegram.error import BadRequest
+from telegram.ext import ContextTypes
+
+from bot.telegram.delivery import deliver
+from bot.telegram.deps import deps
+from bot.telegram.render import Rendered
+from flows.texts import t
+
+logger = logging.getLogger(__name__)
+
+
+async def send(
+    context: ContextTypes.DEFAULT_TYPE,
+    chat_id: int,
+    rendered: Rendered,
+    *,
+    reply_to: int | None = None,
+    entities: list[MessageEntity] | None = None,
+) -> Message | None:
+    """Send every chunk; the keyboard goes under the last. Returns the last message sent.
+
+    ``reply_to``: the first chunk replies to that message (and the last too, when it carries
+    a ForceReply, which reaches the member replied to). ``entities`` belong to the first chunk.
+    """
+    last: Message | None = None
+    count = len(rendered.chunks)
+    for number, chunk in enumerate(rendered.chunks, start=1):
+        markup = rendered.markup if number == count else None
+        options: dict[str, Any] = {}
+        if reply_to is not None and (number == 1 or isinstance(markup, ForceReply)):
+            options["reply_parameters"] = ReplyParameters(
+                reply_to, allow_sending_without_reply=True
+            )
+        if entities and number == 1:
+            options["entities"] = entities
+
+        async def call(chunk: str = chunk, markup: Any = markup, options: Any = options) -> Message:
+            return await context.bot.send_message(chat_id, chunk, reply_markup=markup, **options)
+
+        last = await deliver(context, chat_id, "sendMessage", call)
+        if last is None:  # the chat blocked us: the rest would be refused as well
+            return None
+    return last
+
+
+async def respond(update: Update, context: ContextTypes.DEFAULT_TYPE, rendered: Rendered) -> None:
+    """Send ``rendered`` to the chat of ``update`` (in a group, as a reply to the member)."""
+    chat = update.effective_chat
+    if chat is None:
+        return
+    await send(context, chat.id, rendered, reply_to=group_message_id(update))
+
+
+async def say(update: Update, context: ContextTypes.DEFAULT_TYPE, key: str, **params: Any) -> None:
+    """Send one interface text (``ui.*``) to the chat of ``update`` (in a group, as a reply)."""
+    await respond(update, context, Rendered((t(key, deps(context).language, **params),)))
+
+
+async def edit(
+    context: ContextTypes.DEFAULT_TYPE,
+    message: Message,
+    text: str | None,
+    markup: InlineKeyboardMarkup | None,
+) -> bool:
+    """Edit ``message`` (text None: its buttons only). False when it cannot be edited."""
+    try:
+        if text is None:
+            await deliver(
+                context,
+                message.chat_id,
+                "editMessageReplyMarkup",
+                lambda: message.edit_reply_markup(reply_markup=markup),
+            )
+        else:
+            await deliver(
+                context,
+                message.chat_id,
+                "editMessageText",
+                lambda: message.edit_text(text, reply_markup=markup),
+            )
+    except BadRequest as exc:  # e.g. older than 48 hours or deleted: cosmetic, carry on
+        logger.info("Could not edit message %s in chat %s: %s", message.id, message.chat_id, exc)
+        return False
+    return True
+
+
+def group_message_id(update: Update) -> int | None:
+    """In a group, the member's message to reply to; None in private chats."""
+    message = update.message
+    if message is None or message.chat.type == ChatType.PRIVATE:
+        return None
+    return message.message_id

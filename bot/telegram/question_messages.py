@@ -1,0 +1,183 @@
+"""The messages that show questions: send a Reply, mark the answered one, and remember which
+message shows which question.
+
+``chat_data`` only remembers which messages show questions, to tidy them up and to tell which
+question a reply in a group answers; losing that is cosmetic (a reply is then matched by the
+question's text, or taken for the current one).
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import TypedDict
+
+from telegram import Chat, ForceReply, Message, MessageEntity, User
+from telegram.constants import ChatType
+from telegram.error import BadRequest
+from telegram.ext import ContextTypes
+
+from bot.telegram.delivery import deliver
+from bot.telegram.deps import deps
+from bot.telegram.messages import send
+from bot.telegram.refs import member_ref
+from bot.telegram.render import answered_text, asked_by, render, utf16_len
+from flows.questionnaire import QUESTIONS, REVIEW
+from flows.reply import CONFLICT, INVALID, QUESTION, STALE, Reply
+from flows.reply import REVIEW as REVIEW_REPLY
+from flows.texts import t
+
+logger = logging.getLogger(__name__)
+
+REFUSED = frozenset({STALE, INVALID, CONFLICT})  # reply kinds that changed nothing
+MAX_SHOWN = 50  # question messages remembered per group
+_CURRENT = "question_message"  # chat_data key: the message showing the question
+_SHOWN = "question_messages"  # chat_data key (groups): message id -> question it shows
+
+
+class QuestionMessage(TypedDict):
+    """The message showing the chat's current question, as remembered in ``chat_data``."""
+
+    id: int
+    text: str
+    question: str | None
+    buttons: bool  # False: a ForceReply question, with no buttons to remove
+
+
+# --- showing a reply -------------------------------------------------------------------------
+
+
+async def show(
+    context: ContextTypes.DEFAULT_TYPE,
+    chat: Chat,
+    reply: Reply,
+    *,
+    tidy: bool,
+    reply_to: int | None = None,
+    mention: User | None = None,
+) -> None:
+    """Send ``reply``; with ``tidy``, first mark the question it answers as answered.
+
+    In a group the message replies to ``reply_to`` (the member's message), or else mentions
+    ``mention``, so that a selective ForceReply opens the reply field for that member.
+    """
+    lang = deps(context).language
+    group = chat.type != ChatType.PRIVATE
+    if tidy and reply.previous_question is not None and reply.kind not in REFUSED:
+        remembered = _take_current(context)
+        if (
+            remembered
+            and remembered["question"] == reply.previous_question
+            and remembered.get("buttons", True)  # a ForceReply question has none to remove
+        ):
+            await _tidy_answered(context, chat, remembered, reply)
+    rendered = render(reply, lang, group=group)
+    entities: list[MessageEntity] | None = None
+    if group and isinstance(rendered.markup, ForceReply) and reply_to is None and mention:
+        if rendered.name_span is None:
+            rendered = asked_by(rendered, member_ref(mention).name, lang)
+        if rendered.name_span is not None:
+            entities = [_mention(rendered.chunks[0], rendered.name_span, mention)]
+    sent = await send(context, chat.id, rendered, reply_to=reply_to, entities=entities)
+    if sent is not None and reply.kind in (QUESTION, REVIEW_REPLY):
+        remember(context, chat, sent.message_id, sent.text or rendered.chunks[-1], reply)
+
+
+def _mention(text: str, span: tuple[int, int], user: User) -> MessageEntity:
+    """A mention of ``user`` over ``span`` of ``text`` (Telegram counts UTF-16 code units)."""
+    offset, length = span
+    return MessageEntity(
+        MessageEntity.TEXT_MENTION,
+        offset=utf16_len(text[:offset]),
+        length=utf16_len(text[offset : offset + length]),
+        user=user,
+    )
+
+
+async def _tidy_answered(
+    context: ContextTypes.DEFAULT_TYPE, chat: Chat, remembered: QuestionMessage, reply: Reply
+) -> None:
+    lang = deps(context).language
+    group = chat.type != ChatType.PRIVATE
+    text = answered_text(remembered["text"], reply, group=group, language=lang)
+    try:
+        await deliver(
+            context,
+            chat.id,
+            "editMessageText",
+            lambda: context.bot.edit_message_text(
+                text, chat_id=chat.id, message_id=remembered["id"]
+            ),
+        )
+    except BadRequest as exc:
+        logger.info(
+            "Could not mark message %s in chat %s answered: %s", remembered["id"], chat.id, exc
+        )
+
+
+# --- remembering which message shows what ---------------------------------------------------
+
+
+def remember(
+    context: ContextTypes.DEFAULT_TYPE, chat: Chat, message_id: int, text: str, reply: Reply
+) -> None:
+    """Note that ``message_id`` now shows ``reply``'s question."""
+    if context.chat_data is None:
+        return
+    rendered_buttons = reply.kind == REVIEW_REPLY or reply.question_kind != "text"
+    buttons = rendered_buttons or chat.type == ChatType.PRIVATE
+    context.chat_data[_CURRENT] = QuestionMessage(
+        id=message_id, text=text, question=reply.question, buttons=buttons
+    )
+    if chat.type != ChatType.PRIVATE and reply.question:
+        shown: dict[int, str] = context.chat_data.setdefault(_SHOWN, {})
+        shown.pop(message_id, None)  # re-insert: the newest last
+        shown[message_id] = reply.question
+        while len(shown) > MAX_SHOWN:
+            del shown[next(iter(shown))]
+
+
+def current(context: ContextTypes.DEFAULT_TYPE) -> QuestionMessage | None:
+    """The message showing the chat's current question, when this process knows it."""
+    return context.chat_data.get(_CURRENT) if context.chat_data else None
+
+
+def done_with(context: ContextTypes.DEFAULT_TYPE, message_id: int) -> None:
+    """``message_id`` shows no current question any more (it was answered in place)."""
+    remembered = current(context)
+    if remembered and remembered["id"] == message_id:
+        _take_current(context)
+
+
+def forget_all(context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Nothing is shown any more (everything stored for the chat was deleted)."""
+    if context.chat_data is not None:
+        context.chat_data.pop(_CURRENT, None)
+        context.chat_data.pop(_SHOWN, None)
+
+
+def _take_current(context: ContextTypes.DEFAULT_TYPE) -> QuestionMessage | None:
+    return context.chat_data.pop(_CURRENT, None) if context.chat_data is not None else None
+
+
+# --- which question a reply answers (groups) -------------------------------------------------
+
+
+def replied_question(message: Message, context: ContextTypes.DEFAULT_TYPE) -> str | None:
+    """The question shown by the bot's message that ``message`` replies to, if known."""
+    replied = message.reply_to_message
+    if replied is None or replied.from_user is None or replied.from_user.id != context.bot.id:
+        return None
+    shown = context.chat_data.get(_SHOWN, {}) if context.chat_data is not None else {}
+    if replied.message_id in shown:
+        return shown[replied.message_id]  # type: ignore[no-any-return]
+    # Not shown by this process (restarted, or another instance): recognise the question by
+    # its text. None when there is no single match: then the line goes to the current one.
+    return question_in(replied.text or "", deps(context).language)
+
+
+def question_in(text: str, language: str) -> str | None:
+    """The one question (or the review) whose text ``text`` shows, else None."""
+    found = [q.key for q in QUESTIONS if t(f"q.{q.key}.text", language) in text]
+    if t("ui.review", language) in text:
+        found.append(REVIEW)
+    return found[0] if len(found) == 1 else None

@@ -1,0 +1,94 @@
+"""Taps on inline buttons: each answered exactly once, a garbled or foreign one refused.
+
+Telegram hands back whatever callback data a client sends, so the data is untrusted input;
+the client shows a spinner on the button until the tap is answered.
+"""
+
+from __future__ import annotations
+
+import logging
+from types import TracebackType
+from typing import Any, TypeVar
+
+from telegram import CallbackQuery, Chat, MaybeInaccessibleMessage, Update, User
+from telegram.ext import CallbackQueryHandler
+
+from bot.telegram.delivery import answer_query
+
+logger = logging.getLogger(__name__)
+
+DataT = TypeVar("DataT")  # decoded callback data
+
+
+class CallbackDataHandler(CallbackQueryHandler[Any, None]):
+    """Only taps whose data matches ``pattern``. PTB hands a tap without data (or with empty
+    data) to every pattern handler; such taps are left to the adapter's own button handler."""
+
+    def check_update(self, update: object) -> bool | object | None:
+        if isinstance(update, Update) and update.callback_query and not update.callback_query.data:
+            return None
+        return super().check_update(update)
+
+
+class AnswerOnce:
+    """``async with AnswerOnce(query) as tap:`` answers ``query`` exactly once.
+
+    ``await tap.answer()`` answers at once (an accepted tap: stop the spinner before the slower
+    work); otherwise leaving the block answers with ``tap.toast``, also when something in it
+    raised: a tap is never left unanswered.
+    """
+
+    def __init__(self, query: CallbackQuery) -> None:
+        self.query = query
+        self.toast: str | None = None
+        self.answered = False
+
+    async def answer(self, toast: str | None = None) -> None:
+        await answer_query(self.query, toast)
+        self.answered = True
+
+    async def __aenter__(self) -> AnswerOnce:
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        if not self.answered:
+            await answer_query(self.query, self.toast)
+
+
+def tap_of(
+    update: Update, query: CallbackQuery, kind: str, data: DataT | None
+) -> tuple[Chat, User, MaybeInaccessibleMessage, DataT] | None:
+    """The chat, user, message and decoded ``data`` of a tap worth acting on.
+
+    None (and logged) for garbage, a forged button, or a button of an inline message: such a
+    tap is never acted on.
+    """
+    chat, user = update.effective_chat, update.effective_user
+    if chat is None or user is None or query.message is None or data is None:
+        logger.warning(
+            "Refused %s %r from user %s in chat %s",
+            kind,
+            (query.data or "")[:80],
+            user.id if user else None,
+            chat.id if chat else None,
+        )
+        return None
+    return chat, user, query.message, data
+
+
+def log_foreign(kind: str, plan_id: int, user: User, chat: Chat, chats_plan: int | None) -> None:
+    """A button of another plan: an old plan of this chat, or one forged or copied from
+    another chat. Nothing was changed."""
+    logger.warning(
+        "Refused %s for plan %s from user %s in chat %s (chat's plan: %s)",
+        kind,
+        plan_id,
+        user.id,
+        chat.id,
+        chats_plan,
+    )
