@@ -14,8 +14,9 @@ event hook instead. We do that, with one refinement that the concurrency tests p
   than "someone else answered".
 * So every transaction on an SQLite engine starts with ``BEGIN IMMEDIATE`` (takes the write lock
   up front, waiting up to ``busy_timeout``), except when the connection carries the execution
-  option ``SQLITE_BEGIN: "lazy"``. ``SqlStore`` sessions use that: their reads run without a
-  transaction (each SELECT is one consistent snapshot), and the session emits
+  option ``SQLITE_BEGIN: "lazy"``. ``SqlStore``'s SQLAlchemy sessions use that (its default
+  sessions do the same through ``sqlite3``, see ``storage.sqlite_direct``): their reads run
+  without a transaction (each SELECT is one consistent snapshot), and the session emits
   ``BEGIN IMMEDIATE`` itself right before its first write. Readers never block, writers queue
   on the lock instead of failing, and the ``UPDATE ... WHERE version = :seen`` decides the
   winner. Reads that straddle another writer's commit can only have seen a plan version that

@@ -10,7 +10,7 @@ from sqlalchemy import ColumnElement, Table, delete, func, literal, select, upda
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from flows.model import ChatRef
-from storage.db import SQLITE_BEGIN, async_url, is_sqlite_memory, make_engine
+from storage.db import SQLITE_BEGIN, async_url, is_sqlite_file, is_sqlite_memory, make_engine
 from storage.member_cache import MemberCache
 from storage.migrate import upgrade_async
 from storage.models import (
@@ -27,7 +27,15 @@ from storage.models import (
     TaskRow,
     utcnow,
 )
+from storage.postgres_direct import PgDriver, PgSession
 from storage.session import SqlPlanSession, chat_filter, upsert
+from storage.sqlite_direct import SqliteDriver, SqliteSession
+
+# Members known to be stored, kept to skip their upsert. The members answering right now are
+# what matters; 1,000 entries take ~0.3 MB (10,000 took ~3 MB, the benchmark's whole budget
+# for memory growth per 10,000 plans), and a miss costs one upsert (~10 µs on SQLite, nothing
+# extra on PostgreSQL, where it rides in the save statement).
+MEMBER_CACHE_SIZE = 1_000
 
 _PLAN_CHILDREN: dict[str, type[AnswerRow | TaskRow | ChecklistItemRow | PartnerInviteRow]] = {
     "answer": AnswerRow,
@@ -42,15 +50,42 @@ class SqlStore:
 
     Any number of sessions, tasks, processes or bot instances may share one database: the
     version-checked UPDATE in ``save_plan`` lets exactly one writer of a plan version win.
+
+    The sessions (the per-event path) talk to the database through its own driver, not
+    through the engine: the standard ``sqlite3`` module on the event loop's thread for an
+    SQLite file (``storage.sqlite_direct``), asyncpg for PostgreSQL
+    (``storage.postgres_direct``); each module says why. With ``direct=False``, or a URL with
+    query options, they go through the engine (``storage.session``). ``engine`` serves
+    migrations, administration and tests either way.
     """
 
-    def __init__(self, engine: AsyncEngine, *, member_cache_size: int = 10_000) -> None:
+    def __init__(
+        self,
+        engine: AsyncEngine,
+        *,
+        member_cache_size: int = MEMBER_CACHE_SIZE,
+        direct: bool = True,
+    ) -> None:
         self.engine = engine
         self._sqlite = engine.dialect.name == "sqlite"
         self._members = MemberCache(member_cache_size)
+        url = engine.url
+        self._direct: SqliteDriver | PgDriver | None = None
+        if direct and not url.query:
+            if self._sqlite and is_sqlite_file(url):
+                self._direct = SqliteDriver(url.database or "")
+            elif engine.dialect.name == "postgresql" and engine.dialect.driver == "asyncpg":
+                self._direct = PgDriver(url)
 
     @classmethod
-    async def open(cls, url: str, migrate: bool = True, **engine_kwargs: Any) -> SqlStore:
+    async def open(
+        cls,
+        url: str,
+        migrate: bool = True,
+        *,
+        direct: bool = True,
+        **engine_kwargs: Any,
+    ) -> SqlStore:
         """A store on ``url``, migrated to the newest schema first unless ``migrate`` is False.
 
         In-memory SQLite is refused: every pooled connection (and the migration's own) would
@@ -61,15 +96,23 @@ class SqlStore:
             raise ValueError("SqlStore needs an SQLite file or a server, not an in-memory SQLite")
         if migrate:
             await upgrade_async(url)
-        return cls(make_engine(url, **engine_kwargs))
+        return cls(make_engine(url, **engine_kwargs), direct=direct)
 
     async def close(self) -> None:
         """Close the engine's connections (the store may not be used afterwards)."""
+        if self._direct is not None:
+            await self._direct.close()
         await self.engine.dispose()
 
     @asynccontextmanager
-    async def session(self, chat: ChatRef) -> AsyncIterator[SqlPlanSession]:
+    async def session(
+        self, chat: ChatRef
+    ) -> AsyncIterator[SqlPlanSession | SqliteSession | PgSession]:
         """One transaction for ``chat``: committed on normal exit, rolled back on an exception."""
+        if self._direct is not None:
+            async with self._direct.session(chat, self._members) as direct:
+                yield direct
+            return
         async with self.engine.connect() as conn:
             if self._sqlite:
                 await conn.execution_options(**{SQLITE_BEGIN: "lazy"})

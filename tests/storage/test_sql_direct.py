@@ -1,0 +1,228 @@
+"""The direct drivers of the per-event path (``storage.sqlite_direct``,
+``storage.postgres_direct``): same contract as the SQLAlchemy session, same rows, and on
+SQLite no waiting on the event loop's thread."""
+
+from __future__ import annotations
+
+import asyncio
+import inspect
+import sqlite3
+import threading
+from pathlib import Path
+
+import pytest
+
+from flows.model import AnswerRecord, ChecklistRecord, MemberRef, Plan, TaskRecord
+from flows.ports import PlanSession
+from storage import sqlite_direct
+from storage.db import default_sqlite_url
+from storage.postgres_direct import PgSession
+from storage.session import SqlPlanSession
+from storage.sqlite_direct import SqliteSession
+from storage.store import SqlStore
+from tests.storage.sql_helpers import ALICE, BOB, GROUP, answer, new_plan
+
+ANSWERS = {"goals": ["event"], "scale": 4, "text": 'Ääkköset "quoted"', "none": None}
+
+
+def _parameters(function: object) -> list[tuple[str, object, object]]:
+    return [(p.name, p.kind, p.default) for p in inspect.signature(function).parameters.values()]
+
+
+@pytest.mark.parametrize("session_class", [SqliteSession, PgSession])
+def test_direct_sessions_have_every_method_of_the_protocol(session_class: type) -> None:
+    methods = [n for n, f in vars(PlanSession).items() if inspect.iscoroutinefunction(f)]
+    for name in methods:
+        implementation = getattr(session_class, name)
+        assert inspect.iscoroutinefunction(implementation), name
+        assert _parameters(implementation) == _parameters(getattr(SqlPlanSession, name)), name
+
+
+async def test_the_store_uses_the_direct_driver(store: SqlStore) -> None:
+    async with store.session(GROUP) as s:
+        assert isinstance(s, SqliteSession | PgSession)
+
+
+async def _write_everything(store: SqlStore) -> int:
+    plan = await new_plan(store, answers=dict(ANSWERS), meta={"answered_by": {"goals": "1"}})
+    assert plan.id is not None
+    assert await answer(store, GROUP, BOB, "goals", ["network", "event"])
+    assert await answer(store, GROUP, ALICE, "skipped", None)
+    async with store.session(GROUP) as s:
+        loaded = await s.current_plan()
+        assert loaded is not None
+        tasks = [
+            TaskRecord("venue", "prepare", "us", "premises", "Alice"),
+            TaskRecord("report", "follow_up", "partner", None, None, "Bob", "2025-05-01T12:00:00"),
+        ]
+        items = [ChecklistRecord("c1", None, "Bob", "2025-05-02T08:30:00+03:00")]
+        assert await s.save_plan(loaded, loaded.version, ALICE, (), tasks, items)
+    return plan.id
+
+
+async def _read_everything(store: SqlStore, plan_id: int) -> tuple[object, ...]:
+    async with store.session(GROUP) as s:
+        return (
+            await s.current_plan(),
+            await s.answer_history(plan_id),
+            await s.last_answer(plan_id, "goals"),
+            await s.tasks(plan_id),
+            await s.checklist(plan_id),
+        )
+
+
+@pytest.mark.parametrize("writer_direct", [True, False], ids=["direct-writes", "engine-writes"])
+async def test_both_paths_store_and_read_the_same_rows(db_url: str, writer_direct: bool) -> None:
+    writer = await SqlStore.open(db_url, direct=writer_direct)
+    reader = await SqlStore.open(db_url, migrate=False, direct=not writer_direct)
+    try:
+        plan_id = await _write_everything(writer)
+        assert await _read_everything(reader, plan_id) == await _read_everything(writer, plan_id)
+        plan, history, last, tasks, items = await _read_everything(reader, plan_id)
+        assert isinstance(plan, Plan) and plan.answers["goals"] == ["network", "event"]
+        assert plan.answers["scale"] == 4 and plan.answers["none"] is None
+        assert history == [
+            AnswerRecord("goals", ["network", "event"], BOB),
+            AnswerRecord("skipped", None, ALICE),
+        ]
+        assert last == AnswerRecord("goals", ["network", "event"], BOB)
+        assert [t.done_at for t in tasks] == [None, "2025-05-01T12:00:00+00:00"]  # type: ignore[attr-defined]
+        assert items == [ChecklistRecord("c1", None, "Bob", "2025-05-02T05:30:00+00:00")]
+        assert (await writer.count_rows(GROUP))["member"] == 2
+    finally:
+        await writer.close()
+        await reader.close()
+
+
+# -- SQLite: the loop never waits inside SQLite ----------------------------------------------
+
+
+def _hold_write_lock(path: Path, seconds: float, holding: threading.Event) -> None:
+    conn = sqlite3.connect(path, isolation_level=None)
+    try:
+        conn.execute("BEGIN IMMEDIATE")
+        holding.set()
+        threading.Event().wait(seconds)
+        conn.execute("COMMIT")
+    finally:
+        conn.close()
+
+
+async def _ticks_while(coro: object) -> tuple[object, int]:
+    """Run ``coro`` while counting how often the loop gets to run something else."""
+    ticks = 0
+    done = False
+
+    async def ticker() -> None:
+        nonlocal ticks
+        while not done:
+            ticks += 1
+            await asyncio.sleep(0.005)
+
+    task = asyncio.create_task(ticker())
+    try:
+        result = await coro  # type: ignore[misc]
+    finally:
+        done = True
+        await task
+    return result, ticks
+
+
+async def test_a_lock_held_elsewhere_is_waited_for_without_blocking_the_loop(
+    tmp_path: Path,
+) -> None:
+    path = tmp_path / "bot.db"
+    store = await SqlStore.open(default_sqlite_url(path))
+    try:
+        await new_plan(store)
+        holding = threading.Event()
+        holder = threading.Thread(target=_hold_write_lock, args=(path, 0.3, holding))
+        holder.start()
+        holding.wait()
+        saved, ticks = await _ticks_while(answer(store, GROUP, BOB, "goals", ["x"]))
+        holder.join()
+        assert saved is True
+        assert ticks >= 10  # ~0.3 s of 5 ms ticks: the loop kept running
+    finally:
+        await store.close()
+
+
+async def test_a_lock_held_too_long_fails_the_event_and_writes_nothing(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = tmp_path / "bot.db"
+    store = await SqlStore.open(default_sqlite_url(path))
+    try:
+        plan = await new_plan(store)
+        monkeypatch.setattr(store._direct, "busy_timeout", 0.1)
+        holding = threading.Event()
+        holder = threading.Thread(target=_hold_write_lock, args=(path, 0.5, holding))
+        holder.start()
+        holding.wait()
+        with pytest.raises(sqlite3.OperationalError, match="locked"):
+            await answer(store, GROUP, BOB, "goals", ["x"])
+        holder.join()
+        # Nothing was written, and the store works on.
+        async with store.session(GROUP) as s:
+            assert plan.id is not None and await s.answer_history(plan.id) == []
+        assert await answer(store, GROUP, BOB, "goals", ["y"])
+    finally:
+        await store.close()
+
+
+async def test_checkpoints_keep_the_wal_bounded(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(sqlite_direct, "CHECKPOINT_EVERY", 20)
+    monkeypatch.setattr(sqlite_direct, "WAL_LIMIT", 100)
+    path = tmp_path / "bot.db"
+    store = await SqlStore.open(default_sqlite_url(path))
+    member = MemberRef("9", "Nine")
+    try:
+        await new_plan(store, answers={"filler": "x" * 3000})
+        sizes = []
+        for n in range(600):
+            assert await answer(store, GROUP, member, "n", n)
+            await asyncio.sleep(0)  # as between updates: the loop runs its other tasks
+            if n % 100 == 99:
+                sizes.append((path.parent / "bot.db-wal").stat().st_size)
+        # Without checkpoints the WAL would grow by ~2 pages a commit (~5 MB here).
+        assert max(sizes) < 2_000_000, sizes
+        assert sizes[-1] <= sizes[1] * 1.5, sizes
+        async with store.session(GROUP) as s:
+            plan = await s.current_plan()
+            assert plan is not None and plan.answers["n"] == 599
+    finally:
+        await store.close()
+
+
+async def test_sqlite_direct_connections_are_configured(tmp_path: Path) -> None:
+    store = await SqlStore.open(default_sqlite_url(tmp_path / "bot.db"))
+    try:
+        driver = store._direct
+        assert isinstance(driver, sqlite_direct.SqliteDriver)
+        conn = driver.acquire()
+        try:
+            pragmas = {
+                name: conn.execute(f"PRAGMA {name}").fetchall()[0][0]
+                for name in (
+                    "journal_mode",
+                    "synchronous",
+                    "foreign_keys",
+                    "busy_timeout",
+                    "wal_autocheckpoint",
+                )
+            }
+        finally:
+            driver.release(conn)
+    finally:
+        await store.close()
+    # The product's durability (WAL, synchronous=NORMAL) and integrity (foreign keys); locks
+    # are waited for outside SQLite, checkpoints run outside the commit.
+    assert pragmas == {
+        "journal_mode": "wal",
+        "synchronous": 1,
+        "foreign_keys": 1,
+        "busy_timeout": 0,
+        "wal_autocheckpoint": 0,
+    }
