@@ -37,6 +37,7 @@ from sqlalchemy.engine import URL
 from flows.model import AnswerRecord, ChatRef, ChecklistRecord, MemberRef, Plan, TaskRecord
 from storage.member_cache import MemberCache
 from storage.models import CLOSED, OPEN
+from storage.rows import checklist_rows, task_rows
 
 MAX_CONNECTIONS = 15
 MAX_IDLE = 5
@@ -393,30 +394,14 @@ class PgSession:
             if tasks:
                 await conn.executemany(
                     INSERT_TASK,
-                    [
-                        (
-                            plan.id,
-                            t.key,
-                            t.phase,
-                            t.owner,
-                            t.resource,
-                            t.claimed_by,
-                            t.done_by is not None,
-                            t.done_by,
-                            _from_iso(t.done_at),
-                        )
-                        for t in tasks
-                    ],
+                    task_rows(plan.id, tasks, _from_iso),
                 )
         if checklist is not None:
             await conn.execute(DELETE_CHECKLIST, plan.id)
             if checklist:
                 await conn.executemany(
                     INSERT_CHECKLIST,
-                    [
-                        (plan.id, i.key, i.label, i.custom, i.done_by, _from_iso(i.done_at))
-                        for i in checklist
-                    ],
+                    checklist_rows(plan.id, checklist, _from_iso),
                 )
         plan.version = seen_version + 1
         return True

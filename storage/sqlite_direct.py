@@ -59,6 +59,7 @@ from typing import Any, TypeVar
 from flows.model import AnswerRecord, ChatRef, ChecklistRecord, MemberRef, Plan, TaskRecord
 from storage.member_cache import MemberCache
 from storage.models import CLOSED, OPEN
+from storage.rows import checklist_rows, task_rows
 
 T = TypeVar("T")
 
@@ -544,29 +545,13 @@ class SqliteSession:
             conn.execute(DELETE_TASKS, (plan.id,))
             conn.executemany(
                 INSERT_TASK,
-                [
-                    (
-                        plan.id,
-                        t.key,
-                        t.phase,
-                        t.owner,
-                        t.resource,
-                        t.claimed_by,
-                        t.done_by is not None,
-                        t.done_by,
-                        _from_iso(t.done_at),
-                    )
-                    for t in tasks
-                ],
+                task_rows(plan.id, tasks, _from_iso),
             )
         if checklist is not None:
             conn.execute(DELETE_CHECKLIST, (plan.id,))
             conn.executemany(
                 INSERT_CHECKLIST,
-                [
-                    (plan.id, i.key, i.label, i.custom, i.done_by, _from_iso(i.done_at))
-                    for i in checklist
-                ],
+                checklist_rows(plan.id, checklist, _from_iso),
             )
         plan.version = seen_version + 1
         return True

@@ -1,0 +1,37 @@
+"""Row tuples for the direct drivers' task and checklist INSERTs (same column order in both).
+
+The drivers differ only in how a time is stored (ISO text in SQLite, a timestamp in
+PostgreSQL), so each passes its own converter.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from flows.model import ChecklistRecord, TaskRecord
+
+Stamp = Callable[[str | None], Any]
+
+
+def task_rows(plan_id: int, tasks: Sequence[TaskRecord], stamp: Stamp) -> list[tuple[Any, ...]]:
+    return [
+        (
+            plan_id,
+            t.key,
+            t.phase,
+            t.owner,
+            t.resource,
+            t.claimed_by,
+            t.done_by is not None,
+            t.done_by,
+            stamp(t.done_at),
+        )
+        for t in tasks
+    ]
+
+
+def checklist_rows(
+    plan_id: int, items: Sequence[ChecklistRecord], stamp: Stamp
+) -> list[tuple[Any, ...]]:
+    return [(plan_id, i.key, i.label, i.custom, i.done_by, stamp(i.done_at)) for i in items]
