@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from bot.config import ConfigError, Settings, load_settings, mask_url, require_token, sqlite_url
+from bot.locales import install_catalogs
 
 DESCRIPTION = """\
 Partnerbot helps an association plan a partnership with another organisation. Members answer
@@ -416,6 +417,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     try:
         settings = load_settings(args.config, os.environ)
+        install_catalogs()
         if args.command == "chat":
             return _chat(settings, args)
         if args.command == "run":

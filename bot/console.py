@@ -18,6 +18,7 @@ import sys
 from pathlib import Path
 from typing import Any, Protocol, TextIO
 
+from bot.locales import install_catalogs
 from flows.events import Back, Event, Restart, Skip, Start, Summary, Text
 from flows.model import ChatRef, MemberRef
 from flows.reply import INFO, QUESTION, RESULT, REVIEW, Reply
@@ -314,6 +315,7 @@ def chat(
 
     Ctrl-C stops at once (status 130); the answers given so far are already stored.
     """
+    install_catalogs()
     if stdin is None:
         stdin = sys.stdin
         # A stray byte that is not text in the input must not end the conversation.

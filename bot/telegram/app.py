@@ -21,6 +21,7 @@ from telegram.ext import Application, ApplicationBuilder, BaseUpdateProcessor
 from telegram.request import BaseRequest
 
 from bot.config import Settings, require_token
+from bot.locales import install_catalogs
 from bot.telegram import work
 from bot.telegram.delivery import RATE_LIMIT_RETRIES, RateLimiter
 from bot.telegram.deps import DEPS, Deps, Service
@@ -86,6 +87,7 @@ def build_application(
 
     ``request``/``get_updates_request`` replace PTB's HTTPXRequest (tests pass offline ones).
     """
+    install_catalogs()
     builder = (
         ApplicationBuilder()
         .token(require_token(settings))
