@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import argparse
 import io
+import re
 import sys
 import tomllib
 from collections.abc import Iterable, Iterator
@@ -41,6 +42,7 @@ ROOT = Path(__file__).resolve().parent.parent / "flows" / "locales"
 SOURCE = "en.toml"
 TEMPLATE = f"{DOMAIN}.pot"
 PROJECT = "Partnerbot"
+LETTER = re.compile(r"[^\W\d_]")
 PLURAL_CATEGORIES = frozenset({"zero", "one", "two", "few", "many", "other"})
 # Keys whose texts are button labels: a phone cuts a button off past about 24 characters.
 BUTTON_KEYS = (
@@ -74,6 +76,10 @@ def english_texts(root: Path = ROOT) -> Iterator[tuple[str, Text]]:
                 yield key, str(value)
 
     yield from walk("", tomllib.loads((root / SOURCE).read_text("utf-8")))
+
+
+def _forms(text: Any) -> tuple[str, ...]:
+    return tuple(text) if isinstance(text, tuple | list) else (text,)
 
 
 def _flags(text: Text) -> list[str]:
@@ -135,7 +141,9 @@ def merge(pot: PoCatalog, old: PoCatalog, language: str) -> PoCatalog:
         empty: Any = ("",) * po.num_plurals if m.pluralizable else ""
         string: Any = empty
         comments: list[str] = []
-        if was is not None:
+        if not LETTER.search("".join(_forms(m.id))):
+            string = m.id  # only numbers and symbols ("2", "◀"): nothing to translate
+        elif was is not None:
             comments = list(was.user_comments)
             string = was.string
             if was.pluralizable != m.pluralizable:
