@@ -170,6 +170,7 @@ def notice(kind: str, key: str, lang: str, plan: Plan | None = None, **params: A
         plan_id=plan.id if plan else None,
         version=plan.version if plan else None,
         answered_by=params.get("name"),
+        language=lang,
     )
 
 

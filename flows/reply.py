@@ -41,3 +41,4 @@ class Reply:
     changed: bool = False  # True when the event changed stored state
     notes: tuple[str, ...] = field(default=())  # extra lines (e.g. warnings)
     page: tuple[int, int] | None = None  # (page shown, counting from 0; pages in all)
+    language: str = ""  # the language the text is in (the plan's, or the member's)

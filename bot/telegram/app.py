@@ -15,7 +15,14 @@ import logging
 from collections.abc import Awaitable
 from typing import Any
 
-from telegram import BotCommand, Update
+from telegram import (
+    BotCommand,
+    BotCommandScope,
+    BotCommandScopeAllChatAdministrators,
+    BotCommandScopeAllGroupChats,
+    BotCommandScopeAllPrivateChats,
+    Update,
+)
 from telegram.error import TelegramError
 from telegram.ext import Application, ApplicationBuilder, BaseUpdateProcessor
 from telegram.request import BaseRequest
@@ -24,8 +31,9 @@ from bot.config import Settings, require_token
 from bot.locales import install_catalogs
 from bot.telegram import work
 from bot.telegram.delivery import RATE_LIMIT_RETRIES, RateLimiter
-from bot.telegram.deps import DEPS, Deps, Service
+from bot.telegram.deps import DEPS, ChatLanguages, Deps, Service
 from bot.telegram.handlers import COMMANDS, HANDLERS, on_error
+from bot.telegram.language import LanguageNotingService
 from flows.texts import DEFAULT_LANGUAGE, languages, t
 
 logger = logging.getLogger(__name__)
@@ -102,7 +110,9 @@ def build_application(
     if get_updates_request is not None:
         builder = builder.get_updates_request(get_updates_request)
     app = builder.build()
-    app.bot_data[DEPS] = Deps(service=service, language=settings.language)
+    languages = ChatLanguages()
+    noting = LanguageNotingService(service, languages)
+    app.bot_data[DEPS] = Deps(service=noting, language=settings.language, languages=languages)
     for group, handler in HANDLERS:
         app.add_handler(handler, group=group)
     work.register(app)
@@ -110,16 +120,36 @@ def build_application(
     return app
 
 
-def command_menu(language: str) -> list[BotCommand]:
-    return [BotCommand(name, t(f"ui.cmd_{name}", language)) for name in MENU]
+# In a group, only administrators may restart, forget or choose the language.
+ADMIN_ONLY = frozenset({"restart", "forget", "language"})
+GROUP_MENU = tuple(name for name in MENU if name not in ADMIN_ONLY)
+
+
+def command_menu(language: str, names: tuple[str, ...] = MENU) -> list[BotCommand]:
+    return [BotCommand(name, t(f"ui.cmd_{name}", language)) for name in names]
+
+
+def menus() -> list[tuple[BotCommandScope | None, tuple[str, ...]]]:
+    """(scope, commands): everything in private chats and for group administrators; the rest
+    of a group sees the commands it may use."""
+    return [
+        (None, MENU),
+        (BotCommandScopeAllPrivateChats(), MENU),
+        (BotCommandScopeAllGroupChats(), GROUP_MENU),
+        (BotCommandScopeAllChatAdministrators(), MENU),
+    ]
 
 
 async def _set_command_menu(app: Application[Any, Any, Any, Any, Any, Any]) -> None:
-    """The default menu in the configured language, plus one per shipped language."""
+    """Each scope's menu in the configured language, plus one per shipped language (Telegram
+    shows the one matching the member's app language)."""
     default = app.bot_data[DEPS].language if DEPS in app.bot_data else DEFAULT_LANGUAGE
     try:
-        await app.bot.set_my_commands(command_menu(default))
-        for language in languages():
-            await app.bot.set_my_commands(command_menu(language), language_code=language)
+        for scope, names in menus():
+            await app.bot.set_my_commands(command_menu(default, names), scope=scope)
+            for language in languages():
+                await app.bot.set_my_commands(
+                    command_menu(language, names), scope=scope, language_code=language
+                )
     except TelegramError as exc:  # a missing menu is no reason not to start
         logger.warning("Could not set the command menu: %s", exc)

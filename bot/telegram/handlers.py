@@ -43,10 +43,17 @@ from telegram.ext import (
 )
 
 from bot.telegram import question_messages
-from bot.telegram.admin import ensure_admin, forget, forget_button
+from bot.telegram.admin import (
+    ensure_admin,
+    forget,
+    forget_button,
+    language_button,
+    language_command,
+)
 from bot.telegram.callback_data import Action, ButtonData, decode, decode_forget, to_event
 from bot.telegram.delivery import deliver
 from bot.telegram.deps import deps
+from bot.telegram.language import chat_language, decode_language, update_language
 from bot.telegram.membership import bot_membership, chat_migrated, members_joined, note_reachable
 from bot.telegram.messages import edit, group_message_id, say
 from bot.telegram.question_messages import REFUSED, remember, replied_question, show
@@ -203,7 +210,7 @@ async def button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     query = update.callback_query
     if query is None:
         return
-    lang = deps(context).language
+    lang = update_language(update, context)
     async with AnswerOnce(query) as tap:
         parts = tap_of(update, query, "callback data", decode(query.data))
         if parts is None:
@@ -215,7 +222,7 @@ async def button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
             if reply.plan_id != data.plan_id:
                 log_foreign("button", data.plan_id, user, chat, reply.plan_id)
             # A conflict or a late tap in a group names who answered first.
-            tap.toast = reply.text or t("ui.stale_button", lang)
+            tap.toast = reply.text or t("ui.stale_button", reply.language or lang)
             return
         # Accepted: stop the client's spinner now, then tidy up and show what comes next.
         await tap.answer()
@@ -254,7 +261,7 @@ async def _after_tap(
     data: ButtonData,
     reply: Reply,
 ) -> None:
-    lang = deps(context).language
+    lang = reply.language or chat_language(context, chat, user)
     message = tapped if isinstance(tapped, Message) else None  # None: too old to edit
     group = chat.type != ChatType.PRIVATE
     if (
@@ -298,7 +305,7 @@ async def _advance_in_place(
     remembered = question_messages.current(context)
     if remembered and remembered["id"] != message.message_id:
         return False
-    rendered = render(reply, deps(context).language, group=True)
+    rendered = render(reply, reply.language or chat_language(context, chat), group=True)
     if len(rendered.chunks) != 1 or isinstance(rendered.markup, ForceReply):
         return False
     if not await edit(context, message, rendered.chunks[0], rendered.markup):
@@ -324,7 +331,8 @@ async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
     )
     if chat is None:
         return
-    text = t("ui.error", deps(context).language)
+    user = update.effective_user if isinstance(update, Update) else None
+    text = t("ui.error", chat_language(context, chat, user))
     try:
         await deliver(
             context, chat.id, "error notice", lambda: context.bot.send_message(chat.id, text)
@@ -349,6 +357,7 @@ COMMANDS = {
     "help": help_command,
     "cancel": cancel,
     "forget": forget,
+    "language": language_command,
 }
 
 # (group, handler). Group -1 runs before the others for every update; within group 0 the
@@ -364,6 +373,7 @@ HANDLERS: tuple[tuple[int, BaseHandler[Update, Any, Any]], ...] = (
     (0, MessageHandler(_NEW & ~filters.StatusUpdate.ALL, non_text_message)),
     (0, MessageHandler(filters.UpdateType.EDITED_MESSAGE, edited_message)),
     (0, CallbackDataHandler(forget_button, pattern=lambda data: decode_forget(data) is not None)),
+    (0, CallbackDataHandler(language_button, pattern=lambda d: decode_language(d) is not None)),
     (0, CallbackQueryHandler(button)),
     (0, ChatMemberHandler(bot_membership, ChatMemberHandler.MY_CHAT_MEMBER)),
 )

@@ -12,6 +12,7 @@ from telegram.ext import ContextTypes
 
 from bot.telegram.delivery import blocked_chats
 from bot.telegram.deps import deps
+from bot.telegram.language import chat_language
 from bot.telegram.messages import send
 from bot.telegram.refs import old_group_ref
 from bot.telegram.render import Rendered
@@ -63,7 +64,7 @@ async def _greet(context: ContextTypes.DEFAULT_TYPE, chat: Chat) -> None:
         return
     context.chat_data[_GREETED] = now  # before awaiting: a concurrent duplicate sees it
     logger.info("Added to group %s", chat.id)
-    await send(context, chat.id, Rendered((t("ui.group_welcome", deps(context).language),)))
+    await send(context, chat.id, Rendered((t("ui.group_welcome", chat_language(context, chat)),)))
 
 
 async def chat_migrated(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
