@@ -184,7 +184,11 @@ class _Console:
             self.say(self.text("console.language_usage", languages=names))
             self.flush()
             return
-        await self.send(SetLanguage(wanted))
+        reply = await self.service.handle(self.chat, self.member, SetLanguage(wanted))
+        self.language = reply.language or self.language
+        self.say()
+        self.say(reply.text)
+        await self.send(Start())  # the current question again, in the new language
 
     async def run(self) -> int:
         if self.choose:  # --language: the plan speaks it from now on (no word if it already did)

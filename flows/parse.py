@@ -66,7 +66,8 @@ def parse(question: Question, text: str, labels: dict[str, str]) -> Any:
         found = pick(text, options)
         return int(found) if isinstance(found, str) else Invalid("scale")
     if question.kind == MULTI:
-        parts = [p for p in re.split(r"[,;]", text) if p.strip()]
+        # Commas and semicolons separate, the Arabic ones (، ؛) too.
+        parts = [p for p in re.split(r"[,;\u060c\u061b]", text) if p.strip()]
         if not parts:
             return Invalid("empty_multi", {"count": len(options)})
         chosen: list[str] = []

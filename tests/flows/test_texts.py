@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 import pytest
 
+from bot.locales import build, entries, locales_dir, read
 from flows.forms import FORMS
 from flows.questionnaire import QUESTIONS
 from flows.recommend import (
@@ -16,7 +19,7 @@ from flows.recommend import (
     WE_ONLY_GIVE,
 )
 from flows.tasks import PHASES, TEMPLATES
-from flows.texts import keys, languages
+from flows.texts import FSI, PDI, format_day, keys, language_name, languages, supported, t
 
 
 def required_keys() -> set[str]:
@@ -47,3 +50,67 @@ def required_keys() -> set[str]:
 def test_every_key_has_a_text(language: str) -> None:
     missing = sorted(required_keys() - keys(language))
     assert not missing, f"{language} lacks {missing}"
+
+
+@pytest.mark.parametrize(
+    ("language", "count", "word"),
+    [
+        ("en", 1, "character;"),
+        ("en", 5, "characters;"),
+        ("fi", 1, "merkki;"),
+        ("fi", 2, "merkkiä;"),
+        ("uk", 1, "символ;"),
+        ("uk", 21, "символ;"),
+        ("uk", 3, "символи;"),
+        ("uk", 24, "символи;"),
+        ("uk", 5, "символів;"),
+        ("uk", 11, "символів;"),
+        ("uk", 12, "символів;"),
+        ("ar", 1, "حرف واحد"),
+        ("ar", 2, "حرفان"),
+        ("ar", 3, "أحرف"),
+        ("ar", 11, "حرفًا"),
+        ("ar", 100, "حرف؛"),
+    ],
+)
+def test_plural_forms_follow_each_languages_rules(language: str, count: int, word: str) -> None:
+    text = t("invalid.too_long", language, length=count, limit=60)
+    assert word in text
+
+
+def test_arabic_isolates_inserted_names_and_numbers_other_languages_do_not() -> None:
+    arabic = t("ui.answered_by", "ar", name="Anna", answer="3")
+    assert f"{FSI}Anna{PDI}" in arabic and f"{FSI}3{PDI}" in arabic
+    assert t("ui.progress", "ar", n=2, total=9) == f"السؤال {FSI}2{PDI} من {FSI}9{PDI}"
+    for language in ("en", "fi", "uk"):
+        text = t("ui.answered_by", language, name="Anna", answer="3")
+        assert FSI not in text and PDI not in text and "Anna" in text
+
+
+def test_dates_are_written_the_local_way() -> None:
+    day = date(2026, 12, 24)
+    assert format_day(day, "fi") == "24.12.2026"
+    assert format_day(day, "en") == "24 Dec 2026"
+    assert format_day(day, "uk").startswith("24 груд. 2026")
+    assert "24" in format_day(day, "ar") and "2026" in format_day(day, "ar")
+
+
+def test_a_stale_or_fuzzy_translation_falls_back_to_the_current_english() -> None:
+    """A translation made from an older English text is not shown: the English one is."""
+    root = locales_dir()
+    english = {key: text for key, text, _ in entries(read(root, "en"))}
+    finnish = read(root, "fi")
+    finnish.get("Skip", context="ui.skip").flags.add("fuzzy")
+    stale = finnish.get(english["ui.cancelled"], context="ui.cancelled")
+    finnish.delete(stale.id, context="ui.cancelled")
+    finnish.add("An older English text", stale.string, context="ui.cancelled")
+    catalog = build("fi", finnish, english)
+    assert "ui.skip" not in catalog.texts and "ui.cancelled" not in catalog.texts
+    assert catalog.texts["ui.back"] == t("ui.back", "fi") != t("ui.back", "en")
+
+
+def test_languages_are_named_in_their_own_language() -> None:
+    names = {language: language_name(language) for language in languages()}
+    assert names == {"en": "English", "fi": "Suomi", "uk": "Українська", "ar": "العربية"}
+    assert supported("fi-FI") == "fi" and supported("uk") == "uk" and supported("ar-EG") == "ar"
+    assert supported("sv") is None and supported(None) is None and supported("") is None
