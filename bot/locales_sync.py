@@ -141,8 +141,8 @@ def merge(pot: PoCatalog, old: PoCatalog, language: str) -> PoCatalog:
         empty: Any = ("",) * po.num_plurals if m.pluralizable else ""
         string: Any = empty
         comments: list[str] = []
-        if not LETTER.search("".join(_forms(m.id))):
-            string = m.id  # only numbers and symbols ("2", "◀"): nothing to translate
+        if not LETTER.search("".join(_forms(m.id))) and (was is None or not _done(was.string)):
+            string = m.id  # only numbers and symbols ("2", "◀"): the same unless changed
         elif was is not None:
             comments = list(was.user_comments)
             string = was.string
@@ -229,7 +229,11 @@ def status(data: bytes, language: str) -> str:
 
 
 def _complete(m: Message) -> bool:
-    return all(m.string) if m.pluralizable else bool(m.string)
+    return _done(m.string)
+
+
+def _done(string: Any) -> bool:
+    return all(_forms(string)) and bool(string)
 
 
 def main(argv: list[str] | None = None) -> int:

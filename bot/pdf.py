@@ -17,7 +17,7 @@ from fpdf.enums import XPos, YPos
 from fpdf.fonts import FontFace
 
 from flows.export import review_day
-from flows.texts import DEFAULT_LANGUAGE, is_rtl, t
+from flows.texts import DEFAULT_LANGUAGE, is_rtl, join, t
 
 FONT = "DejaVu"
 
@@ -69,8 +69,8 @@ def agreement_pdf(doc: dict[str, Any], lang: str | None = None) -> bytes:
         line(f"{t(f'export.goal_{key}', lang)}: {value or none}")
 
     heading(t("export.give_get", lang))
-    line(f"{t('export.we_give', lang)}: {', '.join(doc['we_give']) or none}")
-    line(f"{t('export.we_get', lang)}: {', '.join(doc['we_get']) or none}")
+    line(f"{t('export.we_give', lang)}: {join(doc['we_give'], lang) or none}")
+    line(f"{t('export.we_get', lang)}: {join(doc['we_get'], lang) or none}")
 
     heading(t("export.tasks", lang))
     # Right to left, the first column (the task) is the rightmost one.
@@ -97,7 +97,7 @@ def agreement_pdf(doc: dict[str, Any], lang: str | None = None) -> bytes:
         line(f"{t(f'q.{key}.short', lang)}: {doc[key] or none}")
 
     heading(t("export.contacts", lang))
-    line(", ".join(doc["contacts"]) or none)
+    line(join(doc["contacts"], lang) or none)
     pdf.ln(2)
     line(t("export.review", lang, date=review_day(doc, lang)))
     if doc["notes"]:

@@ -15,7 +15,7 @@ from flows.questionnaire import by_key, is_question
 from flows.recommend import give_and_get, recommend
 from flows.render import answer_text
 from flows.tasks import PHASES
-from flows.texts import DEFAULT_LANGUAGE, format_day, t
+from flows.texts import DEFAULT_LANGUAGE, format_day, join, t
 from flows.workboard import item_label
 
 # A first review a few months in, as the guide's "follow up" suggests checking what worked.
@@ -124,8 +124,8 @@ def markdown(doc: dict[str, Any], lang: str | None = None) -> str:
     lines += [
         "",
         f"## {t('export.give_get', lang)}",
-        f"- {t('export.we_give', lang)}: {', '.join(doc['we_give']) or none}",
-        f"- {t('export.we_get', lang)}: {', '.join(doc['we_get']) or none}",
+        f"- {t('export.we_give', lang)}: {join(doc['we_give'], lang) or none}",
+        f"- {t('export.we_get', lang)}: {join(doc['we_get'], lang) or none}",
         "",
         f"## {t('export.tasks', lang)}",
         f"| {t('export.task', lang)} | {t('export.phase', lang)} | {t('export.owner', lang)} |",
@@ -143,7 +143,7 @@ def markdown(doc: dict[str, Any], lang: str | None = None) -> str:
         f"- {t('q.time_span.short', lang)}: {doc['time_span'] or none}",
         "",
         f"## {t('export.contacts', lang)}",
-        ", ".join(doc["contacts"]) or none,
+        join(doc["contacts"], lang) or none,
         "",
         t("export.review", lang, date=review_day(doc, lang)),
     ]

@@ -22,7 +22,7 @@ from flows.questionnaire import (
 from flows.recommend import Recommendation, give_and_get
 from flows.reply import Option, Reply
 from flows.tasks import PHASES, balance
-from flows.texts import has, t
+from flows.texts import has, join, t
 
 FINISH = "finish"
 EDIT_PREFIX = "edit:"
@@ -39,7 +39,7 @@ def answer_text(question: Question, value: Any, lang: str) -> str:
         return str(value)
     labels = option_labels(question, lang)
     if question.kind == MULTI:
-        return ", ".join(labels.get(v, v) for v in value)
+        return join((labels.get(v, v) for v in value), lang)
     return labels.get(str(value), str(value))
 
 
@@ -82,7 +82,7 @@ def question_reply(plan: Plan, lang: str, **extra: Any) -> Reply:
                 "ui.votes",
                 lang,
                 count=len(votes),
-                names=", ".join(f"{v['name']} {v['value']}" for v in votes.values()),
+                names=join((f"{v['name']} {v['value']}" for v in votes.values()), lang),
             )
         )
     previous = plan.answers.get(question.key)
@@ -177,7 +177,7 @@ def notice(kind: str, key: str, lang: str, plan: Plan | None = None, **params: A
 def _resource_list(resources: Sequence[str], lang: str) -> str:
     if not resources:
         return t("result.nothing", lang)
-    return ", ".join(t(f"opt.resource.{r}", lang) for r in resources)
+    return join((t(f"opt.resource.{r}", lang) for r in resources), lang)
 
 
 def result_text(

@@ -14,7 +14,7 @@ in Unicode isolates (FSI…PDI), so a Latin name at the start cannot flip the li
 from __future__ import annotations
 
 import string
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
@@ -129,6 +129,11 @@ def t(key: str, language: str = DEFAULT_LANGUAGE, /, **params: Any) -> str:
     if catalog.rtl:
         params = {name: isolate(value, language) for name, value in params.items()}
     return text.format(**params)
+
+
+def join(items: Iterable[str], language: str = DEFAULT_LANGUAGE) -> str:
+    """Items as a list in running text ("a, b" in English, "a، b" in Arabic)."""
+    return t("ui.list_separator", language).join(items)
 
 
 def format_day(day: date, language: str = DEFAULT_LANGUAGE) -> str:

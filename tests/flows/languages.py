@@ -4,9 +4,14 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from typing import Any
 
+from flows import events as ev
+from flows import reply as kinds
+from flows.model import ChatRef, MemberRef
 from flows.questionnaire import MULTI, SCALE, TEXT, by_key
 from flows.reply import Reply
+from flows.service import PlanningService
 from flows.texts import t
 
 LANGUAGES = ("en", "fi", "uk", "ar")
@@ -49,3 +54,21 @@ def typed_answer(reply: Reply, language: str) -> str:
         separator = "، " if language == "ar" else ", "  # Arabic writes its own comma
         return f"{label}{separator}{second}"
     return label
+
+
+async def play(service: PlanningService, chat: ChatRef, member: MemberRef) -> list[Any]:
+    """Start, type every answer in the member's language, finish; every reply in order."""
+    assert member.language is not None
+    replies = [await service.handle(chat, member, ev.Start())]
+    for _ in range(80):
+        reply = replies[-1]
+        if reply.kind == kinds.RESULT:
+            return replies
+        event: ev.Event = (
+            ev.Finish()
+            if reply.kind == kinds.REVIEW
+            else ev.Text(typed_answer(reply, member.language))
+        )
+        replies.append(await service.handle(chat, member, event))
+        assert replies[-1].kind not in (kinds.INVALID, kinds.STALE), replies[-1].text
+    raise AssertionError("the plan did not finish")

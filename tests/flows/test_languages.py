@@ -18,7 +18,7 @@ from flows.model import ChatRef, MemberRef
 from flows.service import PlanningService
 from flows.texts import FSI, PDI, format_day, t
 from storage.store import SqlStore
-from tests.flows.languages import LANGUAGES, PARTNER, mostly_in_script, typed_answer
+from tests.flows.languages import LANGUAGES, PARTNER, mostly_in_script, play, typed_answer
 
 TODAY = date(2026, 9, 25)  # the first review falls 90 days later: 24 December 2026
 REVIEW = date(2026, 12, 24)
@@ -26,24 +26,6 @@ REVIEW = date(2026, 12, 24)
 
 def chat_for(language: str) -> ChatRef:
     return ChatRef("telegram", f"900{LANGUAGES.index(language)}", "private", "Vihreä Kerho")
-
-
-async def play(service: PlanningService, chat: ChatRef, member: MemberRef) -> list[Any]:
-    """Start, type every answer in the member's language, finish; every reply in order."""
-    assert member.language is not None
-    replies = [await service.handle(chat, member, ev.Start())]
-    for _ in range(80):
-        reply = replies[-1]
-        if reply.kind == kinds.RESULT:
-            return replies
-        event: ev.Event = (
-            ev.Finish()
-            if reply.kind == kinds.REVIEW
-            else ev.Text(typed_answer(reply, member.language))
-        )
-        replies.append(await service.handle(chat, member, event))
-        assert replies[-1].kind not in (kinds.INVALID, kinds.STALE), replies[-1].text
-    raise AssertionError("the plan did not finish")
 
 
 @pytest.mark.parametrize("language", LANGUAGES)
