@@ -44,15 +44,9 @@ TEMPLATE = f"{DOMAIN}.pot"
 PROJECT = "Partnerbot"
 LETTER = re.compile(r"[^\W\d_]")
 PLURAL_CATEGORIES = frozenset({"zero", "one", "two", "few", "many", "other"})
-# Keys whose texts are button labels: a phone cuts a button off past about 24 characters.
-BUTTON_KEYS = (
-    "opt.",
-    "ui.skip",
-    "ui.back",
-    "ui.done",
-    "ui.finish",
-    "ui.forget_yes",
-    "ui.forget_no",
+# Keys whose texts are button labels (and every opt.*): a phone cuts a button off past about 24 characters.
+BUTTON_KEYS = frozenset(
+    {"ui.skip", "ui.back", "ui.done", "ui.finish", "ui.forget_yes", "ui.forget_no"}
 )
 BUTTON_NOTE = "A button: at most 24 characters."
 HEADER = """\
@@ -87,7 +81,7 @@ def _flags(text: Text) -> list[str]:
 
 
 def _notes(key: str) -> list[str]:
-    return [BUTTON_NOTE] if key.startswith(BUTTON_KEYS) else []
+    return [BUTTON_NOTE] if key.startswith("opt.") or key in BUTTON_KEYS else []
 
 
 def _old(path: Path) -> PoCatalog | None:

@@ -14,7 +14,15 @@ from babel.messages.catalog import Catalog as PoCatalog
 from babel.messages.catalog import Message
 from babel.messages.pofile import read_po
 
-from bot.locales_sync import ROOT, TEMPLATE, english_texts, languages, po_path, synced
+from bot.locales_sync import (
+    BUTTON_NOTE,
+    ROOT,
+    TEMPLATE,
+    english_texts,
+    languages,
+    po_path,
+    synced,
+)
 from flows.texts import DEFAULT_LANGUAGE, Text, placeholders
 
 TRANSLATED = [lang for lang in languages(ROOT) if lang != DEFAULT_LANGUAGE]
@@ -121,3 +129,39 @@ def test_catalog_files_parse_as_utf8_gettext() -> None:
         po = read_po(io.BytesIO(data), locale=language)
         assert po.locale is not None and str(po.locale) == language
         assert b"charset=utf-8" in data
+
+
+# The phone rule: a button label of at most 24 characters is never cut off.
+MAX_BUTTON = 24
+PHONE_CHECKED = TRANSLATED  # English joins when its long labels are shortened (issue 12/13)
+
+
+@pytest.mark.parametrize("language", PHONE_CHECKED)
+def test_button_labels_fit_a_phone(language: str) -> None:
+    template = _by_key(_read(ROOT / TEMPLATE))
+    po = _by_key(_read(po_path(ROOT, language), language))
+    buttons = [k for k, m in template.items() if BUTTON_NOTE in m.auto_comments]
+    assert len(buttons) > 50
+    long = {k: po[k].string for k in buttons if len(po[k].string) > MAX_BUTTON}
+    assert not long, f"{language}: longer than {MAX_BUTTON}: {long}"
+
+
+@pytest.mark.parametrize("language", TRANSLATED)
+def test_multi_select_labels_have_no_separator_in_them(language: str) -> None:
+    """A member types several options separated by commas: a label may not hold one."""
+    from flows.questionnaire import MULTI, QUESTIONS
+
+    po = _by_key(_read(po_path(ROOT, language), language))
+    for question in QUESTIONS:
+        if question.kind == MULTI:
+            for option in question.options:
+                label = po[f"opt.{question.option_group}.{option}"].string
+                assert not set(label) & set(",;\u060c\u061b"), label
+
+
+@pytest.mark.parametrize("language", languages(ROOT))
+def test_command_descriptions_fit_telegrams_menu(language: str) -> None:
+    po = _by_key(_read(po_path(ROOT, language), language))
+    for key, m in po.items():
+        if key.startswith("ui.cmd_"):
+            assert 3 <= len(m.string) <= 256, key
