@@ -44,7 +44,7 @@ TEMPLATE = f"{DOMAIN}.pot"
 PROJECT = "Partnerbot"
 LETTER = re.compile(r"[^\W\d_]")
 PLURAL_CATEGORIES = frozenset({"zero", "one", "two", "few", "many", "other"})
-# Keys whose texts are button labels (and every opt.*): a phone cuts a button off past about 24 characters.
+# Button labels (these and every opt.*): a phone cuts a button off past about 24 characters.
 BUTTON_KEYS = frozenset(
     {"ui.skip", "ui.back", "ui.done", "ui.finish", "ui.forget_yes", "ui.forget_no"}
 )
