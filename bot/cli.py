@@ -148,8 +148,8 @@ def build_parser() -> argparse.ArgumentParser:
         "--language",
         metavar="LANG",
         choices=shipped(),
-        help="talk in this language from now on: " + ", ".join(shipped()) + " (default: "
-        "PARTNERBOT_LANGUAGE or bot.language; else the plan's own, for a new plan English)",
+        help="talk in this language from now on: " + ", ".join(shipped()) + " (without it: "
+        "PARTNERBOT_LANGUAGE if set, else the plan's own; a new plan takes bot.language)",
     )
 
     commands.add_parser(
