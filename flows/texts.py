@@ -21,6 +21,7 @@ from typing import Any
 
 from babel import Locale
 from babel.dates import format_date as _babel_date
+from babel.numbers import format_decimal
 
 DEFAULT_LANGUAGE = "en"
 
@@ -126,9 +127,18 @@ def t(key: str, language: str = DEFAULT_LANGUAGE, /, **params: Any) -> str:
         text = text[min(index, len(text) - 1)]
     if not params:
         return text
+    # Numbers as the language writes them (2,000 in English, 2 000 in Finnish).
+    params = {
+        name: _number(value, catalog) if type(value) is int else value
+        for name, value in params.items()
+    }
     if catalog.rtl:
         params = {name: isolate(value, language) for name, value in params.items()}
     return text.format(**params)
+
+
+def _number(value: int, catalog: Catalog) -> str:
+    return format_decimal(value, locale=catalog.locale) if abs(value) >= 1000 else str(value)
 
 
 def join(items: Iterable[str], language: str = DEFAULT_LANGUAGE) -> str:

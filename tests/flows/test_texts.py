@@ -114,3 +114,11 @@ def test_languages_are_named_in_their_own_language() -> None:
     assert names == {"en": "English", "fi": "Suomi", "uk": "Українська", "ar": "العربية"}
     assert supported("fi-FI") == "fi" and supported("uk") == "uk" and supported("ar-EG") == "ar"
     assert supported("sv") is None and supported(None) is None and supported("") is None
+
+
+def test_large_numbers_are_grouped_the_local_way() -> None:
+    assert "2\xa0000" in t("ui.too_long", "fi", length=2345, limit=2000)
+    assert "2\xa0345 символів" in t("ui.too_long", "uk", length=2345, limit=2000)
+    assert f"{FSI}2,000{PDI}" in t("ui.too_long", "ar", length=2345, limit=2000)
+    assert "limit 60" not in t("invalid.too_long", "en", length=61, limit=60)
+    assert "61 characters" in t("invalid.too_long", "en", length=61, limit=60)
