@@ -127,7 +127,7 @@ def t(key: str, language: str = DEFAULT_LANGUAGE, /, **params: Any) -> str:
         text = text[min(index, len(text) - 1)]
     if not params:
         return text
-    # Numbers as the language writes them (2,000 in English, 2 000 in Finnish).
+    # Numbers as the language writes them (12 345 in Finnish, 12,345 in Arabic).
     params = {
         name: _number(value, catalog) if type(value) is int else value
         for name, value in params.items()
@@ -138,7 +138,8 @@ def t(key: str, language: str = DEFAULT_LANGUAGE, /, **params: Any) -> str:
 
 
 def _number(value: int, catalog: Catalog) -> str:
-    return format_decimal(value, locale=catalog.locale) if abs(value) >= 1000 else str(value)
+    # Four digits stay together (2000), as style guides allow and as members type them.
+    return format_decimal(value, locale=catalog.locale) if abs(value) >= 10_000 else str(value)
 
 
 def join(items: Iterable[str], language: str = DEFAULT_LANGUAGE) -> str:
