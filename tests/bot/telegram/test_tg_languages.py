@@ -204,3 +204,11 @@ def _commands(call: dict[str, Any]) -> list[dict[str, Any]]:
 
 def test_language_buttons_are_not_question_buttons() -> None:
     assert decode("l|fi") is None  # the question buttons' own format is untouched
+
+
+async def test_a_group_is_greeted_in_the_language_of_who_added_the_bot(bot: Bot) -> None:
+    from test_tg_group import my_chat_member
+
+    aino = speaking(member(bot, 711, "Aino", -710), "fi")
+    await aino.send(my_chat_member(aino, "left", "member"))
+    assert aino.texts() == [t("ui.group_welcome", "fi")]
