@@ -137,10 +137,10 @@ QUESTIONS: tuple[Question, ...] = (
             joint_event={E: 5},
             joint_voice={A: 5},
             share_information={I: 5},
-            build_network={N: 5},
+            build_network={N: 5, I: 2},  # a network's gain is open information (guide)
             raise_funds={C: 5},
             develop_long_term={S: 5},
-            new_activity={E: 4, S: 3},
+            new_activity={E: 5, S: 3},  # a regular activity is a series of joint events
         ),
     ),
     Question(
@@ -318,7 +318,7 @@ QUESTIONS: tuple[Question, ...] = (
             one_day={E: 4},
             campaign={A: 3, C: 2, E: 1},  # "a few weeks"; the key is kept for stored plans
             about_year={E: 2, I: 1, S: 1},
-            ongoing={I: 3, N: 2},
+            ongoing={I: 2, N: 2, E: 1},  # also a regular activity with no end date
             several_years={S: 4, N: 1},
         ),
     ),

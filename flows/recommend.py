@@ -33,7 +33,6 @@ VALUE_CONFLICT = "value_conflict"
 VALUES_FAR_APART = "values_far_apart"
 NOT_MET = "not_met"
 WE_ONLY_GIVE = "we_only_give"
-WE_ONLY_GET = "we_only_get"
 OVER_OUR_TIME = "over_our_time"
 NOTES = (
     MAP_THE_FIELD,
@@ -45,7 +44,6 @@ NOTES = (
     VALUES_FAR_APART,
     NOT_MET,
     WE_ONLY_GIVE,
-    WE_ONLY_GET,
     OVER_OUR_TIME,
 )
 
@@ -120,10 +118,8 @@ def warnings(answers: Mapping[str, Any]) -> list[str]:
     if answers.get("acquaintance") == "not_met":
         notes.append(NOT_MET)
     give, get = give_and_get(answers)
-    if give and not get:
+    if give and not get:  # what we offer is always asked; what the partner offers may be skipped
         notes.append(WE_ONLY_GIVE)
-    elif get and not give:
-        notes.append(WE_ONLY_GET)
     return notes
 
 

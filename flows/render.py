@@ -214,7 +214,7 @@ def note_text(key: str, answers: Mapping[str, Any], lang: str) -> str:
     """A note, with what the member typed where the note quotes it."""
     answers = effective(answers)
     if key == VALUE_CONFLICT:
-        typed = str(answers.get("value_conflict_detail") or "").strip()
+        typed = str(answers.get("value_conflict_detail") or "").strip().rstrip(".")
         what = typed or answer_text(by_key("value_conflict"), answers["value_conflict"], lang)
         return t("note.value_conflict", lang, what=what)
     if key == MAP_THE_FIELD:

@@ -77,10 +77,13 @@ class TaskTemplate:
     phase: str
     resources: tuple[str, ...] = ()  # from questionnaire.RESOURCES, most telling first
     side: str = SHARED
+    about_money: bool = False  # left out when no money is involved
 
 
-def _t(key: str, phase: str, *resources: str, side: str = SHARED) -> TaskTemplate:
-    return TaskTemplate(key, phase, resources, side)
+def _t(
+    key: str, phase: str, *resources: str, side: str = SHARED, about_money: bool = False
+) -> TaskTemplate:
+    return TaskTemplate(key, phase, resources, side, about_money)
 
 
 TEMPLATES: Mapping[str, tuple[TaskTemplate, ...]] = {
@@ -88,7 +91,7 @@ TEMPLATES: Mapping[str, tuple[TaskTemplate, ...]] = {
         _t("event_goals", PREPARE, side=JOINT),
         _t("event_venue", PREPARE, "premises"),
         _t("event_programme", PREPARE, "special_skills", "knowledge", "lived_expertise"),
-        _t("event_budget", PREPARE, "money"),
+        _t("event_budget", PREPARE, "money", about_money=True),
         _t("event_marketing", PREPARE, "channels"),
         _t("event_invite", PREPARE, "contacts"),
         _t("event_volunteers", RUN, "volunteers"),
@@ -203,9 +206,11 @@ def templates_for(forms: Sequence[str], answers: Mapping[str, Any]) -> list[Task
     groups = [TEMPLATES[form] for form in forms]
     if recurring(answers):
         groups.append(SESSIONS)
+    no_money = answers.get("money") == "none"
     for group in groups:
         for item in group:
-            found.setdefault(item.key, item)
+            if not (item.about_money and no_money):
+                found.setdefault(item.key, item)
     # Phase order first, so the board reads as a timeline; stable within a phase.
     return sorted(found.values(), key=lambda t: PHASES.index(t.phase))
 

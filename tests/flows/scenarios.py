@@ -48,6 +48,9 @@ EVENT = {
     "commitment": "A few days in all",
 }
 
+# The same sports day, but nothing is named that the partner would bring: only one side gives.
+EVENT_ONE_WAY = {k: v for k, v in EVENT.items() if k != "partner_offers"}
+
 # A multicultural association invites the library and a choir to take part in its festival.
 EVENT_INVITE = {
     "aims": "joint event",
@@ -433,6 +436,7 @@ UNKNOWN_SPONSOR = {
 SCENARIOS: tuple[Scenario, ...] = (
     Scenario("event", "a completely new event with a partner", EVENT, f.EVENT),
     Scenario("event_invite", "inviting others to our event", EVENT_INVITE, f.EVENT),
+    Scenario("event_one_way", "both parties give and get", EVENT_ONE_WAY, f.EVENT),
     Scenario("advocacy", "a joint statement", ADVOCACY, f.ADVOCACY),
     Scenario("advocacy_campaign", "a joint advocacy campaign", ADVOCACY_CAMPAIGN, f.ADVOCACY),
     Scenario(
