@@ -442,7 +442,9 @@ SCENARIOS: tuple[Scenario, ...] = (
     Scenario(
         "advocacy_conflict", "a joint statement; values checked", ADVOCACY_WITH_CONFLICT, f.ADVOCACY
     ),
-    Scenario("information", "up-to-date information on the target group", INFORMATION, f.INFORMATION),
+    Scenario(
+        "information", "up-to-date information on the target group", INFORMATION, f.INFORMATION
+    ),
     Scenario(
         "information_practices",
         "sharing tried-and-tested practices",

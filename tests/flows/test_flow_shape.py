@@ -4,6 +4,7 @@ what the welcome promises, and the words the member reads."""
 from __future__ import annotations
 
 import re
+from itertools import pairwise
 
 import pytest
 
@@ -61,12 +62,12 @@ def test_time_and_money_are_asked_apart() -> None:
 
 @pytest.mark.parametrize("scenario", s.SCENARIOS, ids=NAMES)
 def test_progress_moves_on_by_one_part_at_most_and_never_back(scenario: s.Scenario) -> None:
-    plan, outcomes = s.play(scenario.answers)
+    _plan, outcomes = s.play(scenario.answers)
     first = apply(new_plan(), s.ANNA, ev.Start()).reply
     shown = [first.progress] + [o.reply.progress for o in outcomes if o.reply.progress]
     assert shown[0] == (1, len(PARTS))
     assert {total for _n, total in shown} == {len(PARTS)}  # the total never changes
-    steps = [b[0] - a[0] for a, b in zip(shown, shown[1:], strict=False)]
+    steps = [b[0] - a[0] for a, b in pairwise(shown)]
     assert set(steps) <= {0, 1}
     assert shown[-1][0] == len(PARTS)  # the last question is in the last part
 

@@ -148,7 +148,7 @@ def test_a_conflict_without_words_is_named_by_its_option() -> None:
 
 def test_together_only_for_tasks_joint_by_nature_and_then_with_a_lead() -> None:
     for scenario in s.SCENARIOS:
-        plan, outcomes = s.play(scenario.answers)
+        _plan, outcomes = s.play(scenario.answers)
         for task in outcomes[-1].tasks or []:
             item = template(task.key)
             assert item is not None
