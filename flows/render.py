@@ -56,12 +56,21 @@ def progress(plan: Plan) -> tuple[int, int] | None:
     return part_of(plan.state)[0], len(PARTS)
 
 
+def number(plan: Plan) -> int | None:
+    """The current question's place among the questions this plan asks (from 1).
+
+    Earlier answers fix which questions come before, so it grows by one per answer.
+    """
+    keys = [q.key for q in applicable(plan.answers)]
+    return keys.index(plan.state) + 1 if plan.state in keys else None
+
+
 def progress_text(reply: Reply, lang: str) -> str:
-    """The progress line of a question ("Part 2 of 4 — the partner")."""
+    """The progress line of a question ("Part 2 of 4 — the partner (question 6)")."""
     assert reply.progress is not None
     n, total = reply.progress
     part = t(f"part.{reply.part}", lang) if reply.part else ""
-    return t("ui.progress", lang, n=n, total=total, part=part)
+    return t("ui.progress", lang, n=n, total=total, part=part, number=reply.number or n)
 
 
 def _selected(question: Question, plan: Plan) -> set[str]:
@@ -102,6 +111,7 @@ def question_reply(plan: Plan, lang: str, **extra: Any) -> Reply:
         options=tuple(Option(k, labels[k], k in selected) for k in question.options),
         progress=progress(plan),
         part=part_of(question.key)[1],
+        number=number(plan),
         skippable=question.skippable,
         can_go_back=plan.state != applicable(plan.answers)[0].key,
         plan_id=plan.id,

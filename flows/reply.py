@@ -32,6 +32,7 @@ class Reply:
     options: tuple[Option, ...] = ()
     progress: tuple[int, int] | None = None  # (part of the questionnaire, parts in all)
     part: str | None = None  # the key of that part ("partner"); its name is ``part.<key>``
+    number: int | None = None  # the question's place in this plan: one more per answer
     skippable: bool = False
     can_go_back: bool = False
     plan_id: int | None = None

@@ -70,6 +70,9 @@ def test_progress_moves_on_by_one_part_at_most_and_never_back(scenario: s.Scenar
     steps = [b[0] - a[0] for a, b in pairwise(shown)]
     assert set(steps) <= {0, 1}
     assert shown[-1][0] == len(PARTS)  # the last question is in the last part
+    # The question's number goes up by one per answer, with no total that could move.
+    numbers = [first.number] + [o.reply.number for o in outcomes if o.reply.progress]
+    assert numbers == list(range(1, len(numbers) + 1))
 
 
 def test_the_progress_line_names_the_part() -> None:
@@ -80,7 +83,7 @@ def test_the_progress_line_names_the_part() -> None:
     reply = apply(plan, s.ANNA, ev.Start()).reply
     from flows.render import progress_text
 
-    assert progress_text(reply, "en") == "Part 2 of 4 — the partner"
+    assert progress_text(reply, "en") == "Part 2 of 4 — the partner (question 6)"
 
 
 def test_every_part_asks_something_whatever_the_answers() -> None:
