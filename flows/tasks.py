@@ -161,8 +161,12 @@ FINDING: tuple[TaskTemplate, ...] = (
     _t("find_plan", FOLLOW_UP, side=OURS),
 )
 
+# A named value conflict is for our board to weigh, whatever the form (a company partnership
+# has its own values check).
+VALUES_CHECK = _t("values_board", PREPARE, side=OURS)
+
 _ALL: dict[str, TaskTemplate] = {
-    t.key: t for group in (*TEMPLATES.values(), SESSIONS, FINDING) for t in group
+    t.key: t for group in (*TEMPLATES.values(), SESSIONS, FINDING, (VALUES_CHECK,)) for t in group
 }
 # Spans over which a joint event becomes a series of sessions.
 LONG_SPANS = ("about_year", "ongoing", "several_years")
@@ -204,6 +208,8 @@ def templates_for(forms: Sequence[str], answers: Mapping[str, Any]) -> list[Task
         return list(FINDING)
     found: dict[str, TaskTemplate] = {}
     groups = [TEMPLATES[form] for form in forms]
+    if answers.get("value_conflict") not in (None, "none") and CORPORATE not in forms:
+        groups.insert(0, (VALUES_CHECK,))
     if recurring(answers):
         groups.append(SESSIONS)
     no_money = answers.get("money") == "none"

@@ -76,6 +76,7 @@ COVERAGE: dict[str, list[str]] = {
         f"note:{VALUES_FAR_APART}",
         f"note:{VALUE_CONFLICT}",
         "task:corporate_ethics",
+        "task:values_board",
     ],
     GUIDE[4]: [
         "q:aims",

@@ -129,6 +129,9 @@ def test_a_value_conflict_is_warned_for_every_form_quoting_the_member(
     rec = recommend(plan.answers)
     assert VALUE_CONFLICT in rec.notes
     assert t("note.value_conflict", what=typed) in outcomes[-1].reply.text
+    # ...and our board weighs it: a task of ours, whatever the form.
+    checks = [x for x in outcomes[-1].tasks or [] if x.key in ("values_board", "corporate_ethics")]
+    assert len(checks) == 1 and checks[0].owner == US
 
 
 def test_the_brewery_sponsor_of_an_event_is_warned_about() -> None:

@@ -9,7 +9,7 @@ import pytest
 from flows.forms import FORMS
 from flows.questionnaire import PARTS, QUESTIONS, RESOURCES
 from flows.recommend import NOTES
-from flows.tasks import FINDING, PHASES, REASONS, SESSIONS, TEMPLATES
+from flows.tasks import FINDING, PHASES, REASONS, SESSIONS, TEMPLATES, VALUES_CHECK
 from flows.texts import keys, languages
 
 
@@ -21,7 +21,8 @@ def required_keys() -> set[str]:
     for form in FORMS:
         needed |= {f"form.{form}.{part}" for part in ("name", "about", "combine", "benefits")}
     needed |= {f"note.{n}" for n in (*NOTES, "wide_spread")}
-    needed |= {f"task.{t.key}" for tasks in (*TEMPLATES.values(), SESSIONS, FINDING) for t in tasks}
+    groups = (*TEMPLATES.values(), SESSIONS, FINDING, (VALUES_CHECK,))
+    needed |= {f"task.{t.key}" for tasks in groups for t in tasks}
     needed |= {f"phase.{p}" for p in PHASES}
     needed |= {"party.us", "party.partner", "party.together", "party.lead_us", "party.lead_partner"}
     needed |= {f"reason.{r}" for r in REASONS}
