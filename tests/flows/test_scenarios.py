@@ -3,6 +3,7 @@ that really divides the work."""
 
 from __future__ import annotations
 
+import re
 from functools import cache
 
 import pytest
@@ -84,6 +85,8 @@ def test_no_owner_contradicts_the_task_text(scenario: s.Scenario) -> None:
         # A task about the company's own work is the company's.
         if "company's own" in text:
             assert side == THEIRS and task.owner == PARTNER, task.key
+        # Tasks speak from our side ("our board"), never of "your" (whose would it be?).
+        assert not {"you", "your"} & set(re.findall(r"[a-z]+", text)), task.key
         # "Together" in a task text only for tasks that are joint by nature.
         if "together" in text or text.startswith("agree"):
             assert side == JOINT, task.key
