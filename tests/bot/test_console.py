@@ -22,8 +22,6 @@ import pytest
 from bot.console import SAVED, console_chat, console_member, run_console
 from flows.service import PlanningService
 from flows.texts import t
-from storage.db import default_sqlite_url
-from storage.store import SqlStore
 
 REPO = Path(__file__).resolve().parents[2]
 MAX_LINES = 200  # more than any plan needs: a script that loops is a failing test
@@ -121,15 +119,6 @@ class ScriptedUser(io.TextIOBase):
 
     def isatty(self) -> bool:
         return False
-
-
-@pytest.fixture
-async def service(tmp_path: Path):
-    store = await SqlStore.open(default_sqlite_url(tmp_path / "console.db"))
-    try:
-        yield PlanningService(store)
-    finally:
-        await store.close()
 
 
 async def converse(service: PlanningService, script: Callable[[], Script], name: str = "Club"):

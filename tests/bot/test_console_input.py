@@ -5,24 +5,10 @@ from __future__ import annotations
 
 import io
 import re
-from pathlib import Path
-
-import pytest
 
 from bot.console import console_chat, console_member, run_console
 from flows.service import PlanningService
 from flows.texts import t
-from storage.db import default_sqlite_url
-from storage.store import SqlStore
-
-
-@pytest.fixture
-async def service(tmp_path: Path):
-    store = await SqlStore.open(default_sqlite_url(tmp_path / "console.db"))
-    try:
-        yield PlanningService(store)
-    finally:
-        await store.close()
 
 
 async def typed(service: PlanningService, lines: list[str]) -> str:
