@@ -227,3 +227,11 @@ def test_a_recurring_activity_gets_its_form_and_session_tasks(
 def test_a_one_day_event_has_no_sessions() -> None:
     keys = {task.key for task in s.play(s.EVENT)[1][-1].tasks or []}
     assert not keys & {item.key for item in SESSIONS}
+
+
+def test_in_an_information_exchange_the_side_that_holds_the_information_shares_it() -> None:
+    tasks = {task.key: task for task in s.play(s.INFORMATION)[1][-1].tasks or []}
+    # The city offers factual knowledge; we offer everyday expertise.
+    assert tasks["info_knowledge"].owner == PARTNER
+    assert tasks["info_knowledge"].reason == "they_offer"
+    assert tasks["info_practices"].owner == US
