@@ -263,7 +263,7 @@ CORPORATE_SALES = {
     "partner_offers": "Money, Communication channels",
     "time_span": "A few weeks",
     "success_measure": "2,000 euros raised.",
-    "money": "Part of sales to us",
+    "money": "their sales",
     "commitment": "A few hours in all",
 }
 
