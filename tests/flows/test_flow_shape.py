@@ -137,6 +137,12 @@ def test_campaign_means_only_speaking_out_together() -> None:
             assert key.startswith(allowed), key
 
 
+def test_part_means_only_a_part_of_the_questionnaire() -> None:
+    for key in keys("en"):
+        if re.search(r"\bparts?\b", t(key).lower()):
+            assert key in ("ui.progress", "ui.welcome"), key
+
+
 def test_the_main_goal_question_assumes_no_written_strategy() -> None:
     text = t("q.strategy_goal.text").lower()
     assert "strategy" not in text and "main goals" in text
