@@ -21,6 +21,7 @@ from typing import Any, Protocol, TextIO
 from bot.locales import install_catalogs
 from flows.events import Back, Event, Restart, SetLanguage, Skip, Start, Summary, Text
 from flows.model import ChatRef, MemberRef
+from flows.render import progress_text
 from flows.reply import INFO, QUESTION, RESULT, REVIEW, Reply
 from flows.texts import language_name, languages, supported, t
 
@@ -80,9 +81,7 @@ class _Console:
         return t(key, self.language, **params)
 
     def progress(self, reply: Reply) -> str:
-        assert reply.progress is not None
-        n, total = reply.progress
-        return self.text("ui.progress", n=n, total=total)
+        return progress_text(reply, self.language)
 
     def say(self, text: str = "") -> None:
         self.stdout.write(text + "\n")
@@ -117,8 +116,10 @@ class _Console:
             lines.append("")
         if reply.kind == QUESTION and reply.progress:
             lines.append(self.progress(reply))
-        if reply.text:
-            lines.append(reply.text.rstrip())
+        # Refused input says what to type; the console has no buttons to tap.
+        text = reply.plain_text if reply.plain_text is not None else reply.text
+        if text:
+            lines.append(text.rstrip())
         lines.extend(reply.notes)
         multi = reply.question_kind == "multi" and reply.kind == QUESTION
         for number, option in enumerate(reply.options, 1):

@@ -75,6 +75,11 @@ def result_reply(plan: Plan) -> Reply:
 
 def apply(plan: Plan, member: MemberRef, event: ev.Event) -> Outcome:
     lang = plan.language
+    if plan.status != DONE and plan.state != REVIEW and not _asked(plan):
+        # Stored at a question the questionnaire no longer asks (it changed since, or an
+        # answer was edited around it): carry on at the first open question.
+        plan = plan.copy()
+        plan.state = first_unanswered(plan.answers)
     if isinstance(event, ev.Summary):
         reply = result_reply(plan) if plan.status == DONE else summary_reply(plan, lang)
         return Outcome(plan, reply)
@@ -126,6 +131,10 @@ def set_language(plan: Plan, language: str) -> Outcome:
     new = plan.copy()
     new.language = chosen
     return Outcome(new, notice(kinds.INFO, "ui.language_set", chosen, new), chosen != plan.language)
+
+
+def _asked(plan: Plan) -> bool:
+    return is_question(plan.state) and by_key(plan.state).applies(plan.answers)
 
 
 def _stale(plan: Plan, question: str | None = None) -> Outcome:
