@@ -145,8 +145,9 @@ class _Console:
         assert reply is not None
         if reply.kind == QUESTION and reply.progress:
             first = reply.text.strip().splitlines()[0] if reply.text.strip() else ""
-            n, total = reply.progress
-            return self.text("console.still_at", n=n, total=total, question=first)
+            where = self.progress(reply)
+            where = where[:1].lower() + where[1:]  # mid-sentence
+            return self.text("console.still_at", where=where, question=first)
         return self.text("console.still_at_review")
 
     # --- input ----------------------------------------------------------------------------

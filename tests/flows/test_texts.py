@@ -68,7 +68,8 @@ def test_plural_forms_follow_each_languages_rules(language: str, count: int, wor
 def test_arabic_isolates_inserted_names_and_numbers_other_languages_do_not() -> None:
     arabic = t("ui.answered_by", "ar", name="Anna", answer="3")
     assert f"{FSI}Anna{PDI}" in arabic and f"{FSI}3{PDI}" in arabic
-    assert t("ui.progress", "ar", n=2, total=9) == f"السؤال {FSI}2{PDI} من {FSI}9{PDI}"
+    progress = t("ui.progress", "ar", n=2, total=4, part="الخطة", number=7)
+    assert progress == f"الجزء {FSI}2{PDI} من {FSI}4{PDI} – {FSI}الخطة{PDI} (السؤال {FSI}7{PDI})"
     for language in ("en", "fi", "uk"):
         text = t("ui.answered_by", language, name="Anna", answer="3")
         assert FSI not in text and PDI not in text and "Anna" in text
