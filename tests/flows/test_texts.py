@@ -110,3 +110,20 @@ def test_large_numbers_are_grouped_the_local_way() -> None:
     assert f"{FSI}12,345{PDI}" in t("ui.too_long", "ar", length=12345, limit=2000)
     assert "at most 2000." in t("ui.too_long", "en", length=12345, limit=2000)
     assert "61 characters" in t("invalid.too_long", "en", length=61, limit=60)
+
+
+def test_texts_dates_and_numbers_read_no_file_once_loaded(monkeypatch: pytest.MonkeyPatch) -> None:
+    """flows does no I/O per update: the catalogs and Babel's locale data are loaded at start."""
+    import builtins
+
+    import babel.localedata
+
+    def no_io(*args: object, **kwargs: object) -> None:
+        raise AssertionError("a file was read while formatting")
+
+    monkeypatch.setattr(babel.localedata, "load", no_io)
+    monkeypatch.setattr(builtins, "open", no_io)
+    for language in languages():
+        assert format_day(date(2026, 12, 24), language)
+        assert t("ui.too_long", language, length=12345, limit=2000)
+        assert t("ui.answered_by", language, name="Anna", answer="3")
