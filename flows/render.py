@@ -21,7 +21,7 @@ from flows.questionnaire import (
 )
 from flows.recommend import Recommendation, give_and_get
 from flows.reply import Option, Reply
-from flows.tasks import PHASES, balance
+from flows.tasks import balance
 from flows.texts import has, t
 
 FINISH = "finish"
@@ -75,16 +75,11 @@ def question_reply(plan: Plan, lang: str, **extra: Any) -> Reply:
     selected = _selected(question, plan)
     labels = option_labels(question, lang)
     lines = [t(f"q.{question.key}.text", lang)]
-    votes = plan.meta.get("votes", {}).get(question.key)
-    if question.kind == SCALE and votes:
-        lines.append(
-            t(
-                "ui.votes",
-                lang,
-                count=len(votes),
-                names=", ".join(f"{v['name']} {v['value']}" for v in votes.values()),
-            )
-        )
+    group = bool(plan.meta.get("group"))
+    spread: int | None = None
+    if group:
+        lines += _group_lines(plan, question, labels, lang)
+        spread = plan.meta.get("spread", {}).get(question.key)
     previous = plan.answers.get(question.key)
     if question.kind == TEXT and previous:
         lines.append(t("ui.previous_answer", lang, answer=previous))
@@ -102,8 +97,51 @@ def question_reply(plan: Plan, lang: str, **extra: Any) -> Reply:
         plan_id=plan.id,
         version=plan.version,
         notes=notes + ((t(hint_key, lang),) if has(hint_key, lang) else ()),
+        header=_header(plan) if group else None,
+        spread=spread,
         **extra,
     )
+
+
+def _header(plan: Plan) -> str | None:
+    """The credit of the step answered just before this one (see ``credit_for``)."""
+    last = plan.meta.get("last_answered")
+    credit = plan.meta.get("credit", {}).get(last) if last else None
+    return credit["line"] if credit else None
+
+
+def _group_lines(plan: Plan, question: Question, labels: dict[str, str], lang: str) -> list[str]:
+    """A group's progress on the open question: blind votes, or who ticked what."""
+    if question.kind == SCALE:
+        votes = plan.meta.get("votes", {}).get(question.key) or {}
+        values = [v["value"] for v in votes.values()]
+        if question.key in plan.meta.get("spread", {}):
+            listed = ", ".join(f"{v['name']} {v['value']}" for v in votes.values())
+            return [
+                t(
+                    "ui.spread_ask",
+                    lang,
+                    low=min(values),
+                    high=max(values),
+                    votes=listed,
+                    median=plan.meta["spread"][question.key],
+                )
+            ]
+        if votes:
+            # Blind: who has voted, not what, so early votes do not sway later ones.
+            names = ", ".join(v["name"] for v in votes.values())
+            return [t("ui.votes_blind", lang, count=len(votes), names=names)]
+        return [t("ui.vote_hint", lang)]
+    if question.kind == MULTI:
+        ticks = plan.meta.get("ticks", {}).get(question.key) or {}
+        if ticks:
+            picks = ", ".join(
+                t("ui.credit_pick", lang, option=labels[o], name=name)
+                for o, name in ticks.items()
+                if o in labels
+            )
+            return [t("ui.ticked_by", lang, picks=picks)]
+    return []
 
 
 def answers_lines(plan: Plan, lang: str) -> list[str]:
@@ -111,9 +149,13 @@ def answers_lines(plan: Plan, lang: str) -> list[str]:
     for question in applicable(plan.answers):
         if question.key in plan.answers:
             value = answer_text(question, plan.answers[question.key], lang)
+            credit = plan.meta.get("credit", {}).get(question.key)
             by = plan.meta.get("answered_by", {}).get(question.key)
-            who = f" ({by})" if by and plan.meta.get("group") else ""
-            lines.append(f"• {t(f'q.{question.key}.short', lang)}: {value}{who}")
+            if credit and plan.meta.get("group"):
+                value = credit["answer"]  # e.g. "3 (median of Anna 3, Ben 2, Carl 5)"
+            elif by and plan.meta.get("group"):
+                value = f"{value} ({by})"
+            lines.append(f"• {t(f'q.{question.key}.short', lang)}: {value}")
     return lines
 
 
@@ -151,12 +193,12 @@ def summary_reply(plan: Plan, lang: str) -> Reply:
 
 def invalid_reply(plan: Plan | None, problem: Invalid, lang: str) -> Reply:
     text = t(f"invalid.{problem.key}", lang, **problem.params)
-    if plan is not None and is_question(plan.state):
-        expected = t(f"expect.{by_key(plan.state).kind}", lang)
-        text = f"{text} {expected}"
+    # What is expected depends on the transport (tap or type): each adds its own hint.
+    expects = by_key(plan.state).kind if plan is not None and is_question(plan.state) else None
     return Reply(
         kind=kinds.INVALID,
         text=text,
+        expects=expects,
         question=plan.state if plan else None,
         plan_id=plan.id if plan else None,
         version=plan.version if plan else None,
@@ -179,47 +221,45 @@ def _resource_list(resources: Sequence[str], lang: str) -> str:
     return ", ".join(t(f"opt.resource.{r}", lang) for r in resources)
 
 
-def result_text(
+def result_summary(rec: Recommendation, lang: str) -> str:
+    """The result's first message: the form, what it is, a combination, and whether there is
+    something to check first. Short enough for one phone screen; the rest is in the details."""
+    name = t(f"form.{rec.form}.name", lang)
+    lines = [t("result.title", lang, form=name), t(f"form.{rec.form}.about", lang)]
+    if rec.combined_with:
+        other = t(f"form.{rec.combined_with}.name", lang)
+        about = t(f"form.{rec.combined_with}.combine", lang)
+        lines += ["", t("result.combined", lang, form=other, about=about)]
+    if rec.notes:
+        lines += ["", t("result.notes_count", lang, count=len(rec.notes))]
+    return "\n".join(lines)
+
+
+def result_details(
     answers: Mapping[str, Any],
     rec: Recommendation,
     tasks: Sequence[TaskRecord],
     lang: str,
 ) -> str:
-    name = t(f"form.{rec.form}.name", lang)
-    lines = [t("result.title", lang, form=name), t(f"form.{rec.form}.about", lang)]
-    if rec.combined_with:
-        other = t(f"form.{rec.combined_with}.name", lang)
-        lines += [
-            "",
-            t(
-                "result.combined",
-                lang,
-                form=other,
-                about=t(f"form.{rec.combined_with}.combine", lang),
-            ),
-        ]
+    """The reasoning behind the result: warnings, the answers that weighed most, benefits,
+    and the balance of give and get (the tasks themselves are on the task board)."""
+    lines: list[str] = []
+    if rec.notes:
+        lines += [t("result.notes", lang)]
+        lines += [f"⚠ {t(f'note.{n}', lang)}" for n in rec.notes]
+        lines.append("")
     if rec.reasons:
-        lines += ["", t("result.why", lang)]
+        lines += [t("result.why", lang)]
         for reason in rec.reasons:
             question = by_key(reason.question)
             lines.append(
                 f"• {t(f'q.{question.key}.short', lang)}: "
                 f"{answer_text(question, _typed(question, reason.option), lang)}"
             )
-    lines += ["", t("result.benefits", lang)]
+        lines.append("")
+    lines += [t("result.benefits", lang)]
     for form in rec.forms:
         lines.append(f"• {t(f'form.{form}.benefits', lang)}")
-    if rec.notes:
-        lines += ["", t("result.notes", lang)]
-        lines += [f"⚠ {t(f'note.{n}', lang)}" for n in rec.notes]
-    lines += ["", t("result.tasks", lang)]
-    for phase in PHASES:
-        phase_tasks = [task for task in tasks if task.phase == phase]
-        if not phase_tasks:
-            continue
-        lines.append(t(f"phase.{phase}", lang))
-        for task in phase_tasks:
-            lines.append(f"  • {t(f'task.{task.key}', lang)} — {t(f'party.{task.owner}', lang)}")
     give, get = give_and_get(answers)
     counts = balance(list(tasks), give, get).tasks
     lines += [
@@ -236,6 +276,16 @@ def result_text(
         ),
     ]
     return "\n".join(lines)
+
+
+def result_text(
+    answers: Mapping[str, Any],
+    rec: Recommendation,
+    tasks: Sequence[TaskRecord],
+    lang: str,
+) -> str:
+    """The whole result as one text (the console shows it so)."""
+    return result_summary(rec, lang) + "\n\n" + result_details(answers, rec, tasks, lang)
 
 
 def _typed(question: Question, option: str) -> Any:

@@ -41,3 +41,14 @@ class Reply:
     changed: bool = False  # True when the event changed stored state
     notes: tuple[str, ...] = field(default=())  # extra lines (e.g. warnings)
     page: tuple[int, int] | None = None  # (page shown, counting from 0; pages in all)
+    # In a group: who answered the step before and how ("Group: 3 (median of …) — closed by
+    # Đorđe"). Shown on top of every drawing of this step, so no redraw loses it.
+    header: str | None = None
+    # In a group, a scale whose votes lie far apart: the middle value the group may use
+    # (the transport offers "Use 3" and "Vote again" instead of the scale).
+    spread: int | None = None
+    # INVALID: the kind of answer expected ("choice", "multi", ...); each transport adds its
+    # own hint (tap on Telegram, type in the console).
+    expects: str | None = None
+    # RESULT: the full reasoning, shown on request (the first message stays short).
+    details: str | None = None

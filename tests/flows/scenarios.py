@@ -40,10 +40,10 @@ EVENT = {
 
 # A patients' association and a carers' association speak up together about waiting times.
 ADVOCACY = {
-    "aims": "A joint statement or campaign",
+    "aims": "A joint statement",
     "strategy_goal": "Influencing decisions",
     "target_benefit": "Shorter waiting times for rehabilitation.",
-    "we_offer": "Everyday (lived) expertise, Factual knowledge",
+    "we_offer": "Lived expertise, Factual knowledge",
     "we_need": "Contacts, Communication channels",
     "partner_kind": "Another association",
     "partner_name": "Carers' Union",
@@ -62,11 +62,11 @@ ADVOCACY = {
 # A small multicultural association wants to learn what the city's youth services see.
 INFORMATION = {
     "aims": "Sharing information",
-    "strategy_goal": "Better activities for our target group",
+    "strategy_goal": "Better activities",
     "target_benefit": "Activities that fit what young newcomers actually need.",
-    "we_offer": "Everyday (lived) expertise",
+    "we_offer": "Lived expertise",
     "we_need": "Factual knowledge",
-    "partner_kind": "A municipality or public body",
+    "partner_kind": "A public body",
     "partner_name": "City Youth Services",
     "field_closeness": "4",
     "value_closeness": "4",
@@ -82,7 +82,7 @@ INFORMATION = {
 
 # Five environmental associations of one region form a network of equals.
 NETWORK = {
-    "aims": "A network of several organisations, Sharing information",
+    "aims": "A network, Sharing information",
     "strategy_goal": "Influencing decisions",
     "target_benefit": "Members hear of every volunteering chance in the region.",
     "we_offer": "Contacts, Factual knowledge",
@@ -118,9 +118,9 @@ CORPORATE = {
     "acquaintance": "We have met",
     "partner_offers": "Money, Equipment",
     "time_span": "A campaign of some weeks",
-    "money": "Discounts or offers for our members",
+    "money": "Offers for our members",
     "cost_split": "The partner pays more",
-    "visibility": "The partner's own campaign",
+    "visibility": "Partner's own campaign",
     "public_voice": "Not now",
     "commitment": "Regular time every month",
     "success_measure": "50 members use the discount; the kit is funded.",
@@ -131,7 +131,7 @@ STRATEGIC = {
     "aims": "Long-term development, A new activity",
     "strategy_goal": "Stronger know-how",
     "target_benefit": "Elderly migrants get peer support in their own language.",
-    "we_offer": "Everyday (lived) expertise, Volunteers",
+    "we_offer": "Lived expertise, Volunteers",
     "we_need": "Special skills, Factual knowledge",
     "partner_kind": "Another association",
     "partner_name": "Elder Care Society",
@@ -141,11 +141,11 @@ STRATEGIC = {
     "acquaintance": "We have a long history",
     "partner_offers": "Special skills, Factual knowledge",
     "time_span": "Several years",
-    "money": "A joint funding application",
-    "cost_split": "By what each uses or earns",
+    "money": "Joint funding bid",
+    "cost_split": "By use or earnings",
     "visibility": "A joint name or brand",
     "public_voice": "Not now",
-    "commitment": "Substantial time and budget",
+    "commitment": "Much time and budget",
     "success_measure": "A funded three-year peer support service.",
 }
 

@@ -59,14 +59,8 @@ def test_bad_input_changes_nothing_and_says_what_is_expected(
     assert outcome.reply.kind == kinds.INVALID
     assert not outcome.changed and not outcome.records
     assert says in outcome.reply.text
-    # ...and it says what is expected instead.
-    expected = {
-        "multi": "separated by commas",
-        "choice": "Tap one of the buttons",
-        "scale": "from 1 (not at all) to 5",
-        "text": "Type a short answer",
-    }[by_key(state).kind]
-    assert expected in outcome.reply.text
+    # ...and names what is expected instead (each transport words it: tap or type).
+    assert outcome.reply.expects == by_key(state).kind
     assert plan == before
 
 

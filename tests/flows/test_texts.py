@@ -24,7 +24,12 @@ from flows.texts import keys, languages
 def required_keys() -> set[str]:
     needed = set()
     for q in QUESTIONS:
-        needed |= {f"q.{q.key}.text", f"q.{q.key}.short", f"expect.{q.kind}"}
+        needed |= {
+            f"q.{q.key}.text",
+            f"q.{q.key}.short",
+            f"expect.{q.kind}",
+            f"expect_typed.{q.kind}",
+        }
         needed |= {f"opt.{q.option_group}.{o}" for o in q.options}
     for form in FORMS:
         needed |= {f"form.{form}.{part}" for part in ("name", "about", "combine", "benefits")}
@@ -36,7 +41,6 @@ def required_keys() -> set[str]:
         VALUES_FAR_APART,
         WE_ONLY_GET,
         WE_ONLY_GIVE,
-        "wide_spread",
     )
     needed |= {f"note.{n}" for n in notes}
     needed |= {f"task.{t.key}" for tasks in TEMPLATES.values() for t in tasks}
