@@ -6,11 +6,12 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from telegram.ext import ContextTypes
 
+from bot.telegram.redraw import Redraws
 from flows.events import Event
 from flows.model import ChatRef, MemberRef
 from flows.reply import Reply
@@ -38,6 +39,7 @@ class Deps:
 
     service: Service
     language: str = "en"
+    redraws: Redraws = field(default_factory=Redraws)  # merged edits of the bot's messages
 
 
 def deps(context: ContextTypes.DEFAULT_TYPE) -> Deps:
