@@ -20,7 +20,7 @@ from typing import Any, Protocol, TextIO
 
 from flows.events import Back, Event, Restart, Skip, Start, Summary, Text
 from flows.model import ChatRef, MemberRef
-from flows.reply import INFO, QUESTION, RESULT, REVIEW, Reply
+from flows.reply import INFO, INVALID, QUESTION, RESULT, REVIEW, Reply
 from flows.texts import t
 
 log = logging.getLogger(__name__)
@@ -139,6 +139,10 @@ class _Console:
             lines.append(self.progress(reply))
         if reply.text:
             lines.append(reply.text.rstrip())
+        if reply.details:  # a terminal scrolls: the whole reasoning at once
+            lines += ["", reply.details.rstrip()]
+        if reply.kind == INVALID and reply.expects:
+            lines.append(self.text(f"expect_typed.{reply.expects}", ""))
         lines.extend(reply.notes)
         multi = reply.question_kind == "multi" and reply.kind == QUESTION
         for number, option in enumerate(reply.options, 1):

@@ -255,6 +255,11 @@ def credit_for(plan: Plan, member: MemberRef, key: str, value: Any) -> dict[str,
     shown = answer_text(question, value, lang)
     votes = plan.meta.get("votes", {}).get(key) or {}
     ticks = plan.meta.get("ticks", {}).get(key) or {}
+    # Only the closing member took part: a plain "Answered by Anna" says it all.
+    if {v["name"] for v in votes.values()} <= {member.name}:
+        votes = {}
+    if set(ticks.values()) <= {member.name}:
+        ticks = {}
     if question.kind == SCALE and votes and value is not None:
         listed = ", ".join(f"{v['name']} {v['value']}" for v in votes.values())
         answer = t("ui.credit_median_answer", lang, value=value, votes=listed)

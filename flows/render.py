@@ -21,7 +21,7 @@ from flows.questionnaire import (
 )
 from flows.recommend import Recommendation, give_and_get
 from flows.reply import Option, Reply
-from flows.tasks import balance
+from flows.tasks import PHASES, balance
 from flows.texts import has, t
 
 FINISH = "finish"
@@ -242,7 +242,7 @@ def result_details(
     lang: str,
 ) -> str:
     """The reasoning behind the result: warnings, the answers that weighed most, benefits,
-    and the balance of give and get (the tasks themselves are on the task board)."""
+    who does what, and the balance of give and get."""
     lines: list[str] = []
     if rec.notes:
         lines += [t("result.notes", lang)]
@@ -260,6 +260,15 @@ def result_details(
     lines += [t("result.benefits", lang)]
     for form in rec.forms:
         lines.append(f"• {t(f'form.{form}.benefits', lang)}")
+    lines += ["", t("result.tasks", lang)]
+    for phase in PHASES:
+        phase_tasks = [task for task in tasks if task.phase == phase]
+        if phase_tasks:
+            lines.append(t(f"phase.{phase}", lang))
+            lines += [
+                f"  • {t(f'task.{x.key}', lang)} — {t(f'party.{x.owner}', lang)}"
+                for x in phase_tasks
+            ]
     give, get = give_and_get(answers)
     counts = balance(list(tasks), give, get).tasks
     lines += [
@@ -276,16 +285,6 @@ def result_details(
         ),
     ]
     return "\n".join(lines)
-
-
-def result_text(
-    answers: Mapping[str, Any],
-    rec: Recommendation,
-    tasks: Sequence[TaskRecord],
-    lang: str,
-) -> str:
-    """The whole result as one text (the console shows it so)."""
-    return result_summary(rec, lang) + "\n\n" + result_details(answers, rec, tasks, lang)
 
 
 def _typed(question: Question, option: str) -> Any:

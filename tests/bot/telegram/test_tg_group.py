@@ -125,7 +125,7 @@ async def test_two_members_plan_together_to_the_end(bot: Bot, store: Any) -> Non
     for step in range(200):
         who = (anna, ben)[step % 2]
         name = who.user["first_name"]
-        if any(t("result.tasks") in text for text in who.texts()):
+        if any(t("result.title", form="") in text for text in who.texts()):
             break
         last = who.last()
         if finish := button_data(last, Action.FINISH):
