@@ -35,6 +35,7 @@ from flows.render import (
     answer_text,
     current_reply,
     invalid_reply,
+    listed_votes,
     notice,
     option_labels,
     result_details,
@@ -261,7 +262,7 @@ def credit_for(plan: Plan, member: MemberRef, key: str, value: Any) -> dict[str,
     if set(ticks.values()) <= {member.name}:
         ticks = {}
     if question.kind == SCALE and votes and value is not None:
-        listed = ", ".join(f"{v['name']} {v['value']}" for v in votes.values())
+        listed = listed_votes(votes)
         answer = t("ui.credit_median_answer", lang, value=value, votes=listed)
     elif question.kind == MULTI and ticks and value:
         labels = option_labels(question, lang)

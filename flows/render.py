@@ -110,13 +110,19 @@ def _header(plan: Plan) -> str | None:
     return credit["line"] if credit else None
 
 
+def listed_votes(votes: Mapping[str, Mapping[str, Any]]) -> str:
+    """ "Anna 3, Äänekoski 2, Đorđe 5": every member's vote, by name."""
+    ordered = sorted(votes.values(), key=lambda v: (str(v["name"]).casefold(), v["value"]))
+    return ", ".join(f"{v['name']} {v['value']}" for v in ordered)
+
+
 def _group_lines(plan: Plan, question: Question, labels: dict[str, str], lang: str) -> list[str]:
     """A group's progress on the open question: blind votes, or who ticked what."""
     if question.kind == SCALE:
         votes = plan.meta.get("votes", {}).get(question.key) or {}
         values = [v["value"] for v in votes.values()]
         if question.key in plan.meta.get("spread", {}):
-            listed = ", ".join(f"{v['name']} {v['value']}" for v in votes.values())
+            listed = listed_votes(votes)
             return [
                 t(
                     "ui.spread_ask",
