@@ -152,5 +152,7 @@ async def test_simultaneous_votes_on_two_instances_are_both_counted(
     stored = {v["name"]: v["value"] for v in plan.meta["votes"]["field_closeness"].values()}
     assert stored == {"Anna": 4, "Ben": 5}
     assert plan.version == before.version + 2 and plan.state == "field_closeness"
-    assert toast_for(bot_a, anna_vote.callback_query.id) is None  # type: ignore[union-attr]
-    assert toast_for(bot_b, ben_vote.callback_query.id) is None  # type: ignore[union-attr]
+    # Nobody is refused: each is told their own (hidden) vote.
+    anna_toast = toast_for(bot_a, anna_vote.callback_query.id)  # type: ignore[union-attr]
+    assert anna_toast == t("ui.vote_counted", value=4)
+    assert toast_for(bot_b, ben_vote.callback_query.id) == t("ui.vote_counted", value=5)  # type: ignore[union-attr]
