@@ -117,7 +117,7 @@ async def confirmed(
         return
     lang = deps(context).language
     _, decode = _CONFIRMS[what]
-    async with AnswerOnce(query) as tap:
+    async with AnswerOnce(query, context) as tap:
         chat, data, message = update.effective_chat, decode(query.data), query.message
         if chat is None or data is None or not isinstance(message, Message):
             tap.toast = t("ui.bad_button", lang)

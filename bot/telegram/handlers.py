@@ -239,7 +239,7 @@ async def button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     if query is None:
         return
     lang = deps(context).language
-    async with AnswerOnce(query) as tap:
+    async with AnswerOnce(query, context) as tap:
         parts = tap_of(update, query, "callback data", decode(query.data))
         if parts is None:
             tap.toast = t("ui.bad_button", lang)

@@ -1,4 +1,5 @@
-"""Redraws of one message, merged: at most one edit per message per ``REDRAW_INTERVAL``, and
+"""Calls to Telegram that an update does not wait for: answers to taps, sent alongside, and
+redraws of one message, merged: at most one edit per message per ``REDRAW_INTERVAL``, and
 always the latest state.
 
 A burst of taps (three members ticking a checklist at once) would otherwise cost one edit per
@@ -17,9 +18,9 @@ from __future__ import annotations
 import asyncio
 import logging
 import math
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Coroutine
 from dataclasses import dataclass, field
-from typing import Protocol
+from typing import Any, Protocol
 
 logger = logging.getLogger(__name__)
 
@@ -60,6 +61,13 @@ class Redraws:
     clock: Clock = field(default_factory=LoopClock)
     interval: float = field(default_factory=lambda: REDRAW_INTERVAL)
     _slots: dict[Key, _Slot] = field(default_factory=dict)
+    _alongside: set[asyncio.Task[None]] = field(default_factory=set)
+
+    def alongside(self, call: Coroutine[Any, Any, None]) -> None:
+        """Run ``call`` (e.g. answering a tap) without the update waiting for it."""
+        task = asyncio.get_running_loop().create_task(call)
+        self._alongside.add(task)  # a reference, so the task is not collected mid-way
+        task.add_done_callback(self._alongside.discard)
 
     def submit(self, key: Key, draw: Draw) -> None:
         """Draw ``key``'s message with ``draw`` as soon as its interval allows; a redraw still
@@ -73,7 +81,8 @@ class Redraws:
 
     def busy(self) -> list[asyncio.Task[None]]:
         """The redraws not finished yet."""
-        return [s.task for s in self._slots.values() if s.task is not None and not s.task.done()]
+        drawing = [s.task for s in self._slots.values() if s.task is not None and not s.task.done()]
+        return drawing + [task for task in self._alongside if not task.done()]
 
     async def drain(self) -> None:
         """Wait until every submitted redraw has been sent (for shutdown and tests)."""

@@ -23,7 +23,7 @@ async def result_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> N
     if query is None:
         return
     lang = deps(context).language
-    async with AnswerOnce(query) as tap:
+    async with AnswerOnce(query, context) as tap:
         parts = tap_of(update, query, "result button", decode_result(query.data))
         if parts is None:
             tap.toast = t("ui.bad_button", lang)

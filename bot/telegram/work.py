@@ -119,7 +119,7 @@ async def work_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
     if query is None:
         return
     lang = deps(context).language
-    async with AnswerOnce(query) as tap:
+    async with AnswerOnce(query, context) as tap:
         parts = tap_of(update, query, "work button", decode(query.data))
         if parts is None:
             tap.toast = t("ui.bad_button", lang)

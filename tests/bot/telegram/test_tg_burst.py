@@ -62,6 +62,7 @@ class StepClock:
 
     async def advance_to(self, when: float, redraws: Redraws) -> None:
         """Move to ``when``, waking each sleeper at its own time, letting it finish first."""
+        await settle(self, redraws)  # what is under way now finishes at the present time
         while due := sorted((at, f) for at, f in self._sleepers if at <= when):
             at, future = due[0]
             self._sleepers.remove((at, future))

@@ -18,7 +18,7 @@ from tg_offline import (
     chat_dict,
     chat_member_dict,
 )
-from tg_support import Bot, current_plan, snapshot
+from tg_support import Bot, current_plan, settled, snapshot
 
 from bot.telegram import delivery
 from bot.telegram.app import ChatOrderedUpdateProcessor
@@ -271,6 +271,7 @@ async def test_simultaneous_taps_apply_once_and_the_loser_is_told_who_won(
     }
     # Straight into the handlers, side by side: the race is decided by the store alone.
     await asyncio.gather(*(bot.app.process_update(u) for u in taps.values()))
+    await settled(bot.app)
 
     plan = await plan_of(store)
     assert plan.version == before.version + 1  # exactly one answer applied
@@ -304,6 +305,7 @@ async def test_one_chats_updates_run_in_order_through_the_update_processor(
         through_processor(anna.tap_update(question, first)),
         through_processor(anna.tap_update(question, second)),
     )
+    await settled(bot.app)
     plan = await plan_of(store)
     assert len(plan.meta["selection"]["aims"]) == 2
     assert [label.startswith("✓") for label, _ in buttons(anna.last())][:3] == [True, True, False]
@@ -311,6 +313,7 @@ async def test_one_chats_updates_run_in_order_through_the_update_processor(
     done = button_data(anna.last(), Action.DONE)[0]
     taps = [anna.tap_update(anna.last(), done), ben.tap_update(anna.last(), done)]
     await asyncio.gather(*(through_processor(u) for u in taps))
+    await settled(bot.app)
     assert toast_for(bot, taps[0].callback_query.id) is None  # type: ignore[union-attr]
     assert toast_for(bot, taps[1].callback_query.id) == t("ui.stale_by", name="Anna")  # type: ignore[union-attr]
     answers = [r for r in await history(store) if r.question == "aims" and not r.contribution]
@@ -457,6 +460,7 @@ async def test_simultaneous_votes_are_all_counted(bot: Bot, store: Any) -> None:
     votes = button_data(scale, Action.ANSWER)
     taps = [anna.tap_update(scale, votes[3]), ben.tap_update(scale, votes[4])]
     await asyncio.gather(*(bot.app.process_update(u) for u in taps))
+    await settled(bot.app)
     plan = await plan_of(store)
     stored = {v["name"]: v["value"] for v in plan.meta["votes"]["field_closeness"].values()}
     assert stored == {"Anna": 4, "Ben": 5}  # a vote that lost the race was cast again

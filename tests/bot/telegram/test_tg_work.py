@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 from telegram.ext import ApplicationBuilder
 from tg_offline import BOT_USERNAME, Member, buttons
-from tg_support import Bot
+from tg_support import Bot, settled
 
 import bot.telegram.app as app_module
 from bot.telegram.callback_data import MAX_BYTES
@@ -438,6 +438,7 @@ async def test_two_members_ticking_at_once_both_ticks_persist(
         a = anna.tap_update(shown, data_of(shown, f"☐ {first + 1}"))
         b = lukasz.tap_update(shown, data_of(shown, f"☐ {second + 1}"))
         await asyncio.gather(bot.app.process_update(a), bot.app.process_update(b))
+        await settled(bot.app)
         _, _, items = await stored(store, GROUP_ID)
         done = {i.key: i.done_by for i in items if i.done}
         assert done[keys[first]] == "Anna" and done[keys[second]] == "Łukasz", done
