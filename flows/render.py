@@ -6,7 +6,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from flows import reply as kinds
-from flows.model import Plan, TaskRecord
+from flows.model import DONE, Plan, TaskRecord
 from flows.parse import Invalid
 from flows.questionnaire import (
     MULTI,
@@ -195,6 +195,26 @@ def summary_reply(plan: Plan, lang: str) -> Reply:
     lines = answers_lines(plan, lang)
     text = "\n".join([t("ui.summary", lang), "", *lines]) if lines else t("ui.summary_empty", lang)
     return Reply(kind=kinds.INFO, text=text, plan_id=plan.id, version=plan.version)
+
+
+def plans_reply(plans: Sequence[Plan], lang: str) -> Reply:
+    """The chat's plans, newest first, and which one the checklist and tasks are about."""
+    lines = [t("ui.plans_title", lang)]
+    work = next((p for p in plans if p.status == DONE), None)
+    for number, plan in enumerate(plans):
+        answered = sum(1 for value in plan.answers.values() if value is not None)
+        if plan.status == DONE:
+            form = (plan.meta.get("result") or {}).get("form")
+            name = t(f"form.{form}.name", lang) if form else t("ui.plans_finished", lang)
+            line = t("ui.plans_done", lang, form=name)
+            if plan is work:
+                line += t("ui.plans_work", lang)
+        elif number == 0:
+            line = t("ui.plans_open", lang, answered=answered)
+        else:
+            line = t("ui.plans_closed", lang, answered=answered)
+        lines.append(line)
+    return Reply(kind=kinds.INFO, text="\n".join(lines), plan_id=plans[0].id)
 
 
 def invalid_reply(plan: Plan | None, problem: Invalid, lang: str) -> Reply:

@@ -63,10 +63,10 @@ from bot.telegram.callback_data import (
 from bot.telegram.delivery import deliver
 from bot.telegram.deps import deps
 from bot.telegram.membership import bot_membership, chat_migrated, members_joined, note_reachable
-from bot.telegram.messages import group_message_id, redraw, say
+from bot.telegram.messages import group_message_id, redraw, respond, say
 from bot.telegram.question_messages import REFUSED, is_old_copy, remember, replied_question, show
 from bot.telegram.refs import chat_ref, member_ref, sender_ref
-from bot.telegram.render import MAX_PICK, answered_text, picker, render
+from bot.telegram.render import MAX_PICK, Rendered, answered_text, picker, render
 from bot.telegram.results import result_button
 from bot.telegram.taps import AnswerOnce, CallbackDataHandler, log_foreign, tap_of
 from flows.events import Back, Event, Restart, Skip, Start, Summary, Text
@@ -147,6 +147,13 @@ async def restart_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
         await tap.answer()
         redraw_now(context, message, t("ui.restart_yes", deps(context).language))
         await show(context, chat, reply, tidy=False)
+
+
+async def plans(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    chat = update.effective_chat
+    if chat is not None:
+        reply = await deps(context).service.plans(chat_ref(chat))
+        await respond(update, context, Rendered((reply.text,)))
 
 
 async def help_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -415,6 +422,7 @@ COMMANDS = {
     "back": back,
     "skip": skip,
     "summary": summary,
+    "plans": plans,
     "restart": restart,
     "help": help_command,
     "cancel": cancel,

@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 from telegram.ext import ApplicationBuilder
 from tg_offline import BOT_USERNAME, Member, buttons
-from tg_support import Bot, settled
+from tg_support import Bot, current_plan, settled
 
 import bot.telegram.app as app_module
 from bot.telegram.callback_data import MAX_BYTES
@@ -544,3 +544,44 @@ def test_an_option_the_data_cannot_carry_is_left_out(caplog: pytest.LogCaptureFi
     rows = [[(b.text, b.callback_data) for b in row] for row in markup.inline_keyboard]
     assert rows == [[("☑ Know them", "w|i|3|0|know_partner|0")]]
     assert "Not A Key" in caplog.text
+
+
+async def test_a_restart_keeps_the_finished_plan_within_reach(bot: Bot, store: Any) -> None:
+    """/checklist and /tasks stay on the latest finished plan until a new one is finished,
+    and /plans lists the plans."""
+    member = bot.member
+    await finish_plan(bot.service, member.chat_id, [member])
+    await member.say("/checklist")
+    old_list = member.last()
+    await member.tap(old_list, data_of(old_list, ITEM))
+    finished, tasks, _ = await stored(store, member.chat_id)
+
+    await member.say("/restart")
+    await member.tap_label(member.last(), t("ui.restart_yes"))
+    fresh = await current_plan(store, member.chat_id)
+    assert fresh is not None and fresh.id != finished.id and fresh.answers == {}
+
+    await member.say("/checklist")
+    shown = member.last()
+    assert shown["text"].startswith(t("check.title", done=1, total=EVENT_ITEMS))
+    assert labels(shown)[0] == ITEM_DONE  # the tick made before the restart
+    await member.tap(shown, data_of(shown, "☐ 2"))  # and it can still be ticked
+    _, _, items = await stored_for(store, member.chat_id, finished.id)
+    assert sorted(i.key for i in items if i.done) == ["check_values", "know_partner"]
+    await member.say("/tasks")
+    assert member.last()["text"].startswith(t("board.title", done=0, total=len(tasks)))
+
+    await member.say("/plans")
+    listed = member.texts()[-1].splitlines()
+    form = t(f"form.{finished.meta['result']['form']}.name")
+    assert listed == [
+        t("ui.plans_title"),
+        t("ui.plans_open", answered=0),
+        t("ui.plans_done", form=form) + t("ui.plans_work"),
+    ]
+
+
+async def stored_for(store: Any, chat_id: int, plan_id: int | None) -> tuple[Any, Any, Any]:
+    async with store.session(telegram_chat(chat_id)) as session:
+        assert plan_id is not None
+        return None, await session.tasks(plan_id), await session.checklist(plan_id)
