@@ -7,7 +7,8 @@ tap, and Telegram lets a bot post only about 20 messages a minute into a group: 
 queue for seconds behind each other, and the chat's next taps behind them. Instead a handler
 answers its tap, then hands the redraw here and returns at once. The first redraw of a message
 goes out straight away; later ones within the interval are merged into one, sent when the
-interval is over, with whatever the newest submitted state is then.
+interval is over, with whatever the newest submitted state is then. In a private chat there
+is no interval: redraws only merge while an edit is on its way.
 
 Every edit of a message the bot redraws in place goes through here, so an older pending
 redraw can never land after (and over) a newer edit of the same message.
@@ -24,7 +25,7 @@ from typing import Any, Protocol
 
 logger = logging.getLogger(__name__)
 
-REDRAW_INTERVAL = 1.5  # seconds between two edits of one message; read when Redraws is built
+REDRAW_INTERVAL = 1.5  # seconds between two edits of one group message; read at build time
 MAX_SLOTS = 1024  # messages remembered; the least recently drawn are dropped beyond that
 
 Draw = Callable[[], Awaitable[None]]
@@ -90,8 +91,12 @@ class Redraws:
             await asyncio.gather(*tasks, return_exceptions=True)
 
     async def _run(self, key: Key, slot: _Slot) -> None:
+        # Groups have a budget of about 20 messages a minute; a private chat has no such
+        # budget, and a member ticking boxes should see each tick at once: its redraws only
+        # merge while one is on its way.
+        interval = self.interval if key[0] < 0 else 0.0
         while slot.pending is not None:
-            wait = slot.last + self.interval - self.clock.now()
+            wait = slot.last + interval - self.clock.now()
             if wait > 0:
                 await self.clock.sleep(wait)
             draw, slot.pending = slot.pending, None
