@@ -402,3 +402,65 @@ async def test_group_scale_votes(bot: Bot, store: Any) -> None:
     await ville.tap(aino.last(), dict(buttons(aino.last()))[t("ui.done")])
     plan = await current_plan(store, -200)
     assert plan is not None and plan.answers["field_closeness"] == 3
+
+
+async def play_to_review(member: Member) -> dict[str, Any]:
+    for _ in range(100):
+        last = member.last()
+        actions = {decode(data).action for _, data in buttons(last) if decode(data)}  # type: ignore[union-attr]
+        if Action.FINISH in actions:
+            return last
+        if Action.TOGGLE in actions:
+            toggle = next(d for _, d in buttons(last) if decode(d).action == Action.TOGGLE)  # type: ignore[union-attr]
+            await member.tap(last, toggle)
+            await member.tap_label(member.last(), t("ui.done"))
+        elif Action.ANSWER in actions:
+            answer = next(d for _, d in buttons(last) if decode(d).action == Action.ANSWER)  # type: ignore[union-attr]
+            await member.tap(last, answer)
+        else:
+            await member.say(TYPED)
+    raise AssertionError("never reached the review")
+
+
+async def test_the_review_has_two_buttons_and_a_paged_picker(bot: Bot, store: Any) -> None:
+    member = bot.member
+    await member.say("/plan")
+    review = await play_to_review(member)
+    assert [label for label, _ in buttons(review)] == [
+        t("ui.finish"),
+        t("ui.change_answer"),
+        t("ui.back"),
+    ]
+    sent = len(member.texts())
+    await member.tap_label(review, t("ui.change_answer"))
+    picker = member.request.messages[(member.chat_id, review["message_id"])]
+    assert picker["text"] == review["text"] and len(member.texts()) == sent  # same message
+    labels = [label for label, _ in buttons(picker)]
+    assert labels[0] == t("q.aims.short") and labels[-1] == t("ui.back_to_review")
+    rows = picker["reply_markup"]["inline_keyboard"]
+    assert any(len(row) == 2 for row in rows)  # short labels two to a row
+    await member.tap_label(picker, t("ui.page_next"))
+    second = member.request.messages[(member.chat_id, review["message_id"])]
+    assert [label for label, _ in buttons(second)] != labels
+    await member.tap_label(second, t("ui.back_to_review"))
+    again = member.request.messages[(member.chat_id, review["message_id"])]
+    assert [label for label, _ in buttons(again)][:2] == [t("ui.finish"), t("ui.change_answer")]
+
+    await member.tap_label(again, t("ui.change_answer"))
+    picker = member.request.messages[(member.chat_id, review["message_id"])]
+    await member.tap_label(picker, t("q.strategy_goal.short"))
+    plan = await current_plan(store, member.chat_id)
+    assert plan is not None and plan.state == "strategy_goal"
+    assert t("q.strategy_goal.text") in member.last()["text"]
+
+
+async def test_the_result_leads_on_to_the_checklist_and_the_tasks(bot: Bot, store: Any) -> None:
+    member = bot.member
+    await member.say("/plan")
+    await play_to_result(member)
+    result = member.last()
+    await member.tap_label(result, t("ui.checklist"))
+    assert member.last()["text"].startswith(t("check.title", done=0, total=0)[:10])
+    await member.tap_label(result, t("ui.tasks"))
+    assert member.last()["text"].startswith(t("board.title", done=0, total=0)[:10])
+    assert all(toast is None for toast in member.toasts()[-2:])
