@@ -32,11 +32,8 @@ from pathlib import Path
 from typing import Any
 
 from telegram import Update
-from telegram._utils.defaultvalue import DEFAULT_NONE
-from telegram._utils.types import ODVInput
-from telegram.request import BaseRequest, RequestData
 
-from bench.api import BOT_USER, TOKEN
+from bench.api import TOKEN, OfflineBotApi
 from bot.config import Settings
 from bot.telegram import delivery
 from bot.telegram.app import build_application
@@ -74,61 +71,27 @@ EVENT = {  # a short plan's typed answers (see tests/flows/scenarios.py)
 }
 
 
-class TimedApi(BaseRequest):
-    """Answers like Telegram after ``LATENCY``; notes when each call was made and answered."""
+class TimedApi(OfflineBotApi):
+    """The benchmark's offline Bot API, answering after ``LATENCY`` and noting when each call
+    was answered. It keeps each chat's newest message: here, the checklist."""
 
     def __init__(self) -> None:
-        self.messages: dict[int, dict[str, Any]] = {}
+        super().__init__()
         self.log: list[tuple[str, float, dict[str, Any]]] = []  # (method, answered at, params)
-        self._ids = itertools.count(100)
 
-    @property
-    def read_timeout(self) -> float | None:
-        return None
-
-    async def initialize(self) -> None:
-        pass
-
-    async def shutdown(self) -> None:
-        pass
-
-    async def do_request(
-        self,
-        url: str,
-        method: str,
-        request_data: RequestData | None = None,
-        read_timeout: ODVInput[float] = DEFAULT_NONE,
-        write_timeout: ODVInput[float] = DEFAULT_NONE,
-        connect_timeout: ODVInput[float] = DEFAULT_NONE,
-        pool_timeout: ODVInput[float] = DEFAULT_NONE,
-    ) -> tuple[int, bytes]:
-        name = url.rsplit("/", 1)[-1]
-        params = dict(request_data.parameters) if request_data is not None else {}
+    async def do_request(self, url: str, method: str, *args: Any, **kwargs: Any) -> Any:
         await asyncio.sleep(LATENCY)
-        self.log.append((name, time.monotonic(), params))
-        result: Any = True
-        if name == "getMe":
-            result = BOT_USER
-        elif name in ("sendMessage", "editMessageText", "editMessageReplyMarkup"):
-            message_id = int(params.get("message_id") or next(self._ids))
-            message = self.messages.get(message_id) or {
-                "message_id": message_id,
-                "date": int(time.time()),
-                "chat": {"id": GROUP, "type": "group", "title": "Green Club"},
-                "from": BOT_USER,
-                "text": "",
-            }
-            if "text" in params:
-                message["text"] = params["text"]
-            markup = params.get("reply_markup")
-            markup = json.loads(markup) if isinstance(markup, str) else markup
-            if markup:
-                message["reply_markup"] = markup
-            else:
-                message.pop("reply_markup", None)
-            self.messages[message_id] = message
-            result = message
-        return 200, json.dumps({"ok": True, "result": result}).encode()
+        answer = await super().do_request(url, method, *args, **kwargs)
+        request_data = args[0] if args else kwargs.get("request_data")
+        params = dict(request_data.parameters) if request_data is not None else {}
+        self.log.append((url.rsplit("/", 1)[-1], time.monotonic(), params))
+        return answer
+
+    def checklist(self) -> dict[str, Any]:
+        """The group's newest message (the checklist) as the members' clients show it."""
+        shown = self.last_message(GROUP)
+        assert shown is not None
+        return shown | {"chat": {"id": GROUP, "type": "group", "title": "Green Club"}}
 
 
 async def run(variant: str, store: SqlStore) -> dict[str, Any]:
@@ -152,13 +115,14 @@ async def run(variant: str, store: SqlStore) -> dict[str, Any]:
         ids = itertools.count(1)
         await app.process_update(_update(app, ids, MEMBERS[0], text="/checklist"))
         await app.bot_data[DEPS].redraws.drain()
-        (message,) = api.messages.values()
+        message = api.checklist()
 
         start = time.monotonic()
         count = len(MEMBERS) * TAPS_EACH
         for k in range(count):
             await asyncio.sleep(max(0.0, start + BURST * k / (count - 1) - time.monotonic()))
-            shown = api.messages[message["message_id"]]
+            shown = api.checklist()
+            assert shown["message_id"] == message["message_id"]
             items = [
                 b["callback_data"]
                 for row in shown.get("reply_markup", {}).get("inline_keyboard", [])

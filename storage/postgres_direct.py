@@ -37,7 +37,7 @@ from sqlalchemy.engine import URL
 from flows.model import AnswerRecord, ChatRef, ChecklistRecord, MemberRef, Plan, TaskRecord
 from storage.member_cache import MemberCache
 from storage.models import CLOSED, OPEN
-from storage.rows import checklist_rows, task_rows
+from storage.rows import checklist_rows, plans_of, task_rows
 
 MAX_CONNECTIONS = 15
 MAX_IDLE = 5
@@ -284,18 +284,7 @@ class PgSession:
         rows = await self._conn.fetch(sql, self._chat.transport, self._chat.chat_id)
         if rows:
             self._association_id = rows[0][1]
-        return [
-            Plan(
-                id=plan_id,
-                state=state,
-                version=version,
-                status=status,
-                language=language,
-                answers=_loads(answers),
-                meta=_loads(meta),
-            )
-            for plan_id, _, state, version, status, language, answers, meta in rows
-        ]
+        return plans_of(rows, _loads)
 
     async def last_answer(self, plan_id: int, question: str) -> AnswerRecord | None:
         known, scope = self._scope()

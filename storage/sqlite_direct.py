@@ -59,7 +59,7 @@ from typing import Any, TypeVar
 from flows.model import AnswerRecord, ChatRef, ChecklistRecord, MemberRef, Plan, TaskRecord
 from storage.member_cache import MemberCache
 from storage.models import CLOSED, OPEN
-from storage.rows import checklist_rows, task_rows
+from storage.rows import checklist_rows, plans_of, task_rows
 
 T = TypeVar("T")
 
@@ -430,18 +430,7 @@ class SqliteSession:
         rows = await self._rows(sql, (self._chat.transport, self._chat.chat_id))
         if rows:
             self._association_id = rows[0][1]
-        return [
-            Plan(
-                id=plan_id,
-                state=state,
-                version=version,
-                status=status,
-                language=language,
-                answers=_json(answers),
-                meta=_json(meta),
-            )
-            for plan_id, _, state, version, status, language, answers, meta in rows
-        ]
+        return plans_of(rows, _json)
 
     async def last_answer(self, plan_id: int, question: str) -> AnswerRecord | None:
         known, scope = self._scope()
