@@ -240,9 +240,13 @@ def encode_forget(data: ForgetData) -> str:
 
 def decode_forget(raw: object) -> ForgetData | None:
     """The confirmation button behind ``raw``, or None when it is not one."""
+    return _decode_confirmation(_FORGET_PATTERN, raw)
+
+
+def _decode_confirmation(pattern: re.Pattern[str], raw: object) -> ForgetData | None:
     if not fits(raw):
         return None
-    match = _FORGET_PATTERN.fullmatch(raw)
+    match = pattern.fullmatch(raw)
     if match is None:
         return None
     return ForgetData(confirm=match.group(2) == "y", issued=int(match.group(1)))
@@ -263,12 +267,8 @@ def encode_restart(data: ForgetData) -> str:
 
 
 def decode_restart(raw: object) -> ForgetData | None:
-    if not fits(raw):
-        return None
-    match = _RESTART_PATTERN.fullmatch(raw)
-    if match is None:
-        return None
-    return ForgetData(confirm=match.group(2) == "y", issued=int(match.group(1)))
+    """The /restart confirmation button behind ``raw``, or None when it is not one."""
+    return _decode_confirmation(_RESTART_PATTERN, raw)
 
 
 @dataclass(frozen=True)
