@@ -275,9 +275,11 @@ async def test_buttons_of_an_older_plan_or_another_chat_change_nothing(
     assert other.toasts()[-1] == t("ui.foreign_button")
     assert await stored(store, other.chat_id) == before
 
-    # After /restart the old plan's buttons are refused too.
+    # Once a newer plan is finished, the older plan's buttons are refused too (until then the
+    # finished plan's checklist stays in use: test_a_restart_keeps_the_finished_plan_...).
     await member.say("/restart")
     await member.tap_label(member.last(), t("ui.restart_yes"))
+    await finish_plan(bot.service, member.chat_id, [member])
     await member.tap(old, data_of(old, ITEM))
     assert member.toasts()[-1] == t("ui.foreign_button")
     assert edits(bot.request, old["message_id"]) == []
