@@ -6,22 +6,24 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from flows import reply as kinds
-from flows.model import DONE, Plan, TaskRecord
+from flows.model import DONE, PARTNER, TOGETHER, US, Plan, TaskRecord
 from flows.parse import Invalid
 from flows.questionnaire import (
     MULTI,
-    QUESTIONS,
+    PARTS,
     REVIEW,
     SCALE,
     TEXT,
     Question,
     applicable,
     by_key,
+    effective,
     is_question,
+    part_of,
 )
-from flows.recommend import Recommendation, give_and_get
+from flows.recommend import MAP_THE_FIELD, VALUE_CONFLICT, Recommendation, give_and_get
 from flows.reply import Option, Reply
-from flows.tasks import PHASES, balance
+from flows.tasks import PHASES, is_joint, recurring
 from flows.texts import has, t
 
 FINISH = "finish"
@@ -44,20 +46,31 @@ def answer_text(question: Question, value: Any, lang: str) -> str:
 
 
 def progress(plan: Plan) -> tuple[int, int] | None:
-    """(number of the current question, questions expected in all).
+    """(part of the questionnaire the current question is in, parts in all).
 
-    A branch whose deciding question is still unanswered is counted in, so the total only ever
-    shrinks as answers close branches (a total that grows feels like moving goalposts).
+    Parts, not a question count: branches change how many questions a plan asks, and a total
+    that moves ("9 of 22", then "13 of 21") unsettles. The part only ever moves on by one.
     """
-    answers = plan.answers
-    expected = [
-        q.key
-        for q in QUESTIONS
-        if q.applies(answers) or (q.when is not None and q.when.question not in answers)
-    ]
-    if plan.state not in expected:
+    if not is_question(plan.state):
         return None
-    return expected.index(plan.state) + 1, len(expected)
+    return part_of(plan.state)[0], len(PARTS)
+
+
+def number(plan: Plan) -> int | None:
+    """The current question's place among the questions this plan asks (from 1).
+
+    Earlier answers fix which questions come before, so it grows by one per answer.
+    """
+    keys = [q.key for q in applicable(plan.answers)]
+    return keys.index(plan.state) + 1 if plan.state in keys else None
+
+
+def progress_text(reply: Reply, lang: str) -> str:
+    """The progress line of a question ("Part 2 of 4 — the partner (question 6)")."""
+    assert reply.progress is not None
+    n, total = reply.progress
+    part = t(f"part.{reply.part}", lang) if reply.part else ""
+    return t("ui.progress", lang, n=n, total=total, part=part, number=reply.number or n)
 
 
 def _selected(question: Question, plan: Plan) -> set[str]:
@@ -92,6 +105,8 @@ def question_reply(plan: Plan, lang: str, **extra: Any) -> Reply:
         question_kind=question.kind,
         options=tuple(Option(k, labels[k], k in selected) for k in question.options),
         progress=progress(plan),
+        part=part_of(question.key)[1],
+        number=number(plan),
         skippable=question.skippable,
         can_go_back=plan.state != applicable(plan.answers)[0].key,
         plan_id=plan.id,
@@ -122,14 +137,13 @@ def _group_lines(plan: Plan, question: Question, labels: dict[str, str], lang: s
         votes = plan.meta.get("votes", {}).get(question.key) or {}
         values = [v["value"] for v in votes.values()]
         if question.key in plan.meta.get("spread", {}):
-            listed = listed_votes(votes)
             return [
                 t(
                     "ui.spread_ask",
                     lang,
                     low=min(values),
                     high=max(values),
-                    votes=listed,
+                    votes=listed_votes(votes),
                     median=plan.meta["spread"][question.key],
                 )
             ]
@@ -201,7 +215,7 @@ def plans_reply(plans: Sequence[Plan], lang: str) -> Reply:
     """The chat's plans, newest first, and which one the checklist and tasks are about."""
     lines = [t("ui.plans_title", lang)]
     work = next((p for p in plans if p.status == DONE), None)
-    for number, plan in enumerate(plans):
+    for position, plan in enumerate(plans):
         answered = sum(1 for value in plan.answers.values() if value is not None)
         if plan.status == DONE:
             form = (plan.meta.get("result") or {}).get("form")
@@ -209,7 +223,7 @@ def plans_reply(plans: Sequence[Plan], lang: str) -> Reply:
             line = t("ui.plans_done", lang, form=name)
             if plan is work:
                 line += t("ui.plans_work", lang)
-        elif number == 0:
+        elif position == 0:
             line = t("ui.plans_open", lang, answered=answered)
         else:
             line = t("ui.plans_closed", lang, answered=answered)
@@ -218,13 +232,16 @@ def plans_reply(plans: Sequence[Plan], lang: str) -> Reply:
 
 
 def invalid_reply(plan: Plan | None, problem: Invalid, lang: str) -> Reply:
-    text = t(f"invalid.{problem.key}", lang, **problem.params)
-    # What is expected depends on the transport (tap or type): each adds its own hint.
-    expects = by_key(plan.state).kind if plan is not None and is_question(plan.state) else None
+    """What was wrong and what is expected instead; ``plain_text`` says it without buttons."""
+    text = plain = t(f"invalid.{problem.key}", lang, **problem.params)
+    if plan is not None and is_question(plan.state):
+        kind = by_key(plan.state).kind
+        text = f"{text} {t(f'expect.{kind}', lang)}"
+        plain = f"{plain} {t(f'expect_typed.{kind}', lang)}"
     return Reply(
         kind=kinds.INVALID,
         text=text,
-        expects=expects,
+        plain_text=plain,
         question=plan.state if plan else None,
         plan_id=plan.id if plan else None,
         version=plan.version if plan else None,
@@ -247,17 +264,77 @@ def _resource_list(resources: Sequence[str], lang: str) -> str:
     return ", ".join(t(f"opt.resource.{r}", lang) for r in resources)
 
 
-def result_summary(rec: Recommendation, lang: str) -> str:
-    """The result's first message: the form, what it is, a combination, and whether there is
-    something to check first. Short enough for one phone screen; the rest is in the details."""
+def owner_text(task: TaskRecord, lang: str) -> str:
+    """Who is accountable: "us", "partner", or for a joint task "together, we lead"."""
+    if task.owner == TOGETHER:  # a plan finished before every task had one lead
+        return t("party.together", lang)
+    if is_joint(task):
+        return t(f"party.lead_{task.owner}", lang)
+    return t(f"party.{task.owner}", lang)
+
+
+def reason_text(task: TaskRecord, lang: str) -> str:
+    """Why the owner has the task, in one short line ("they offer premises"), or ""."""
+    if task.reason is None:
+        return ""
+    resource = t(f"resource.{task.resource}", lang) if task.resource else ""
+    return t(f"reason.{task.reason}", lang, resource=resource)
+
+
+def task_line(task: TaskRecord, lang: str) -> str:
+    line = f"{t(f'task.{task.key}', lang)} — {owner_text(task, lang)}"
+    why = reason_text(task, lang)
+    return f"{line} ({why})" if why else line
+
+
+def note_text(key: str, answers: Mapping[str, Any], lang: str) -> str:
+    """A note, with what the member typed where the note quotes it."""
+    answers = effective(answers)
+    if key == VALUE_CONFLICT:
+        typed = str(answers.get("value_conflict_detail") or "").strip().rstrip(".")
+        what = typed or answer_text(by_key("value_conflict"), answers["value_conflict"], lang)
+        return t("note.value_conflict", lang, what=what)
+    if key == MAP_THE_FIELD:
+        return t("note.map_the_field", lang, names=str(answers.get("same_theme", "")).strip())
+    return t(f"note.{key}", lang)
+
+
+def task_counts(tasks: Sequence[TaskRecord]) -> dict[str, int]:
+    """Tasks each side leads, and how many of them are done together."""
+    return {
+        "us": sum(task.owner == US for task in tasks),
+        "partner": sum(task.owner == PARTNER for task in tasks),
+        "together": sum(is_joint(task) for task in tasks),
+    }
+
+
+# A result's first message: one phone screen (about 700 characters), less the form's own text.
+SUMMARY_BUDGET = 640
+
+
+def result_summary(answers: Mapping[str, Any], rec: Recommendation, lang: str) -> str:
+    """The result's first message: the form, what it is, a combination, and the warnings
+    when they fit one phone screen (else how many there are: they are in the details)."""
+    answers = effective(answers)
     name = t(f"form.{rec.form}.name", lang)
-    lines = [t("result.title", lang, form=name), t(f"form.{rec.form}.about", lang)]
+    notes = [note_text(n, answers, lang) for n in rec.notes]
+    if rec.no_partner:
+        # No partner yet: the guide's advice is the result; the form is for later.
+        lines = [t("result.find_title", lang), *[f"• {n}" for n in notes], ""]
+        lines.append(t("result.then", lang, form=name))
+        notes = []
+    else:
+        lines = [t("result.title", lang, form=name), t(f"form.{rec.form}.about", lang)]
     if rec.combined_with:
         other = t(f"form.{rec.combined_with}.name", lang)
         about = t(f"form.{rec.combined_with}.combine", lang)
         lines += ["", t("result.combined", lang, form=other, about=about)]
-    if rec.notes:
-        lines += ["", t("result.notes_count", lang, count=len(rec.notes))]
+    if notes:
+        full = ["", *[f"⚠ {n}" for n in notes]]
+        if len("\n".join(lines + full)) <= SUMMARY_BUDGET:
+            lines += full
+        else:
+            lines += ["", t("result.notes_count", lang, count=len(notes))]
     return "\n".join(lines)
 
 
@@ -269,11 +346,14 @@ def result_details(
 ) -> str:
     """The reasoning behind the result: warnings, the answers that weighed most, benefits,
     who does what, and the balance of give and get."""
+    answers = effective(answers)
+    # Without a partner the notes are the first message already.
+    notes = [] if rec.no_partner else [note_text(n, answers, lang) for n in rec.notes]
     lines: list[str] = []
-    if rec.notes:
-        lines += [t("result.notes", lang)]
-        lines += [f"⚠ {t(f'note.{n}', lang)}" for n in rec.notes]
-        lines.append("")
+    if notes:
+        lines += [t("result.notes", lang), *[f"⚠ {n}" for n in notes], ""]
+    if rec.no_partner:
+        lines += [t(f"form.{rec.form}.about", lang), ""]
     if rec.reasons:
         lines += [t("result.why", lang)]
         for reason in rec.reasons:
@@ -284,31 +364,24 @@ def result_details(
             )
         lines.append("")
     lines += [t("result.benefits", lang)]
-    for form in rec.forms:
-        lines.append(f"• {t(f'form.{form}.benefits', lang)}")
+    lines += [f"• {t(f'form.{form}.benefits', lang)}" for form in rec.forms]
     lines += ["", t("result.tasks", lang)]
+    if recurring(answers) and not rec.no_partner:
+        lines.append(t("result.recurring", lang))
     for phase in PHASES:
         phase_tasks = [task for task in tasks if task.phase == phase]
         if phase_tasks:
             lines.append(t(f"phase.{phase}", lang))
-            lines += [
-                f"  • {t(f'task.{x.key}', lang)} — {t(f'party.{x.owner}', lang)}"
-                for x in phase_tasks
-            ]
+            lines += [f"  • {task_line(task, lang)}" for task in phase_tasks]
+    if rec.no_partner:
+        return "\n".join(lines)
     give, get = give_and_get(answers)
-    counts = balance(list(tasks), give, get).tasks
     lines += [
         "",
         t("result.balance", lang),
         t("result.we_give", lang, what=_resource_list(give, lang)),
         t("result.we_get", lang, what=_resource_list(get, lang)),
-        t(
-            "result.task_counts",
-            lang,
-            us=counts["us"],
-            partner=counts["partner"],
-            together=counts["together"],
-        ),
+        t("result.task_counts", lang, **task_counts(tasks)),
     ]
     return "\n".join(lines)
 

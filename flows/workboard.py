@@ -12,10 +12,11 @@ from dataclasses import dataclass, replace
 from flows import checklist
 from flows import events as ev
 from flows import reply as kinds
-from flows.model import DONE, PARTNER, TOGETHER, US, ChecklistRecord, MemberRef, Plan, TaskRecord
+from flows.model import DONE, TOGETHER, US, ChecklistRecord, MemberRef, Plan, TaskRecord
 from flows.parse import Invalid
-from flows.render import invalid_reply, notice
+from flows.render import invalid_reply, notice, owner_text
 from flows.reply import Option, Reply
+from flows.tasks import is_joint
 from flows.texts import has, t
 
 CLAIM = "claim:"
@@ -86,7 +87,7 @@ def _task_line(number: int, task: TaskRecord, lang: str) -> str:
     name = t(f"task.{task.key}", lang)
     if task.done_by:  # the name first: a narrow screen cuts the end of a line
         return t("board.done_line", lang, number=number, name=task.done_by, task=name)
-    owner = t(f"party.{task.owner}", lang)
+    owner = owner_text(task, lang)
     if task.claimed_by:
         owner = t("board.claimed", lang, party=owner, name=task.claimed_by)
     return t("board.line", lang, number=number, task=name, owner=owner)
@@ -106,7 +107,7 @@ def board_reply(plan: Plan, tasks: Sequence[TaskRecord], page: int, **extra: obj
         options.append(
             Option(TICK + task.key, task_short(task.key, number, lang), bool(task.done_by))
         )
-        if task.owner in (US, TOGETHER) and not task.claimed_by and not task.done_by:
+        if _ours_to_take(task) and not task.claimed_by and not task.done_by:
             options.append(Option(CLAIM + task.key, t("board.claim", lang)))
     return Reply(
         kind=kinds.BOARD,
@@ -117,6 +118,11 @@ def board_reply(plan: Plan, tasks: Sequence[TaskRecord], page: int, **extra: obj
         page=(page, checklist.pages(len(tasks))),
         **extra,  # type: ignore[arg-type]
     )
+
+
+def _ours_to_take(task: TaskRecord) -> bool:
+    """Our members can take our tasks and the joint ones (we do our part of those)."""
+    return task.owner in (US, TOGETHER) or is_joint(task)
 
 
 def _page(tasks: Sequence[TaskRecord], page: int) -> tuple[list[TaskRecord], int]:
@@ -166,7 +172,7 @@ def apply_work(
             task = next((task for task in tasks if task.key == key), None)
             if task is None:
                 return WorkOutcome(notice(kinds.STALE, "ui.bad_button", lang, plan))
-            if task.owner == PARTNER:
+            if not _ours_to_take(task):
                 return WorkOutcome(notice(kinds.INVALID, "board.partners_task", lang, plan))
             if task.claimed_by:
                 return WorkOutcome(

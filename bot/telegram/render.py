@@ -30,6 +30,7 @@ from bot.telegram.callback_data import (
     encode_result,
 )
 from flows.questionnaire import TEXT, by_key, is_question
+from flows.render import progress_text
 from flows.reply import INVALID, QUESTION, RESULT, REVIEW, Reply
 from flows.texts import t
 
@@ -117,15 +118,12 @@ def named(template: str, name: str | None) -> tuple[str, tuple[int, int]]:
 def message_text(reply: Reply, language: str) -> str:
     parts: list[str] = []
     if reply.kind == QUESTION and reply.progress is not None:
-        n, total = reply.progress
-        parts.append(t("ui.progress", language, n=n, total=total))
+        parts.append(progress_text(reply, language))
     if reply.text:
         parts.append(reply.text)
     if reply.notes:
         parts.append("\n".join(reply.notes))
-    if reply.kind == INVALID and reply.expects:
-        parts[-1:] = [f"{parts[-1]} {t(f'expect.{reply.expects}', language)}" if parts else ""]
-    return "\n\n".join(p for p in parts if p) or "…"  # Telegram refuses empty messages
+    return "\n\n".join(parts) or "…"  # Telegram refuses empty messages
 
 
 def render_result(reply: Reply, language: str) -> Rendered:

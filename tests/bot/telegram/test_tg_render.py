@@ -31,7 +31,9 @@ def _question(key: str, **extra: object) -> Reply:
         "question": key,
         "question_kind": q.kind,
         "options": tuple(Option(o, f"Label {o}") for o in q.options),
-        "progress": (2, 20),
+        "progress": (2, 4),
+        "part": "partner",
+        "number": 6,
         "plan_id": 7,
         "version": 5,
     }
@@ -40,18 +42,18 @@ def _question(key: str, **extra: object) -> Reply:
 
 
 def test_choice_short_labels_share_rows_long_ones_get_their_own() -> None:
-    lengths = (8, 12, 16, 20, 22, 24)
+    lengths = (8, 12, 16, 20, 22, 24, 6)
     options = tuple(
         Option(o, "x" * n) for o, n in zip(by_key("strategy_goal").options, lengths, strict=True)
     )
     reply = _question("strategy_goal", options=options, notes=("A hint.",))
     out = render(reply, "en")
     assert out.chunks == (
-        f"{t('ui.progress', n=2, total=20)}\n\nQuestion strategy_goal?\n\nA hint.",
+        "Part 2 of 4 — the partner (question 6)\n\nQuestion strategy_goal?\n\nA hint.",
     )
     rows = _rows(out.markup)
-    # Labels of 8 and 12 characters fit side by side; 16 and 20 do not, nor longer ones.
-    assert [len(row) for row in rows] == [2, 1, 1, 1, 1]
+    # 8 and 12 characters fit side by side, 16 and 20 do not, nor 20 and 22; 24 and 6 do.
+    assert [len(row) for row in rows] == [2, 1, 1, 1, 2]
     flat = [button for row in rows for button in row]
     for (label, data), option in zip(flat, options, strict=True):
         assert label == option.label
