@@ -41,6 +41,7 @@ from bot.telegram.deps import DEPS
 from bot.telegram.redraw import Redraws
 from flows import events as ev
 from flows.model import ChatRef, MemberRef
+from flows.questionnaire import by_key
 from flows.service import PlanningService
 from storage.db import default_sqlite_url
 from storage.store import SqlStore
@@ -50,25 +51,6 @@ MEMBERS = ((9101, "Anna"), (9102, "Äänekoski"), (9103, "Đorđe"))
 TAPS_EACH, BURST = 24, 2.0
 LATENCY = 0.05  # seconds a Bot API call takes on the network, each way together
 WATCH = 15.0  # seconds after the last tap that the run waits for redraws
-EVENT = {  # a short plan's typed answers (see tests/flows/scenarios.py)
-    "aims": "A joint event",
-    "strategy_goal": "Being better known",
-    "target_benefit": "A day out",
-    "we_offer": "Volunteers",
-    "we_need": "Premises",
-    "partner_kind": "Another association",
-    "field_closeness": "4",
-    "value_closeness": "4",
-    "value_conflict": "No conflict",
-    "acquaintance": "We have met",
-    "partner_offers": "Premises",
-    "time_span": "One day",
-    "money": "We share costs",
-    "cost_split": "Equally",
-    "public_voice": "Not now",
-    "commitment": "A few hours",
-    "success_measure": "Fifty people come",
-}
 
 
 class TimedApi(OfflineBotApi):
@@ -180,19 +162,24 @@ async def _quiet(app: Any) -> None:
 
 
 async def _finish(service: PlanningService, chat: ChatRef, member: MemberRef) -> None:
+    """A finished plan: every question answered with its first option (a scale: a vote of 4,
+    then Done), open questions with a sentence."""
     reply = await service.handle(chat, member, ev.Start())
     for _ in range(100):
         if reply.kind == "result":
             return
+        key = reply.question or ""
         if reply.kind == "review":
             event: ev.Event = ev.Finish()
         elif reply.question_kind == "scale":
-            vote = await service.handle(chat, member, ev.Text(EVENT[reply.question or ""]))
-            event = ev.Done(vote.question or "")
-        elif reply.question in EVENT:
-            event = ev.Text(EVENT[reply.question])
+            vote = await service.handle(chat, member, ev.Answer(key, 4))
+            event = ev.Done(vote.question or key)
+        elif reply.question_kind == "multi":
+            event = ev.Answer(key, [by_key(key).options[0]])
+        elif reply.question_kind == "choice":
+            event = ev.Answer(key, by_key(key).options[0])
         else:
-            event = ev.Skip(reply.question)
+            event = ev.Text("A sentence in our own words.")
         reply = await service.handle(chat, member, event)
     raise RuntimeError("the plan did not finish")
 
