@@ -78,7 +78,9 @@ async def forget(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
 
 
 # How each confirmation's buttons are written and read (texts: ui.<what>_confirm, _yes, _no).
-_CONFIRMS: dict[str, tuple[Callable[[ForgetData], str], Callable[[object], ForgetData | None]]] = {
+CONFIRMATIONS: dict[
+    str, tuple[Callable[[ForgetData], str], Callable[[object], ForgetData | None]]
+] = {
     "forget": (encode_forget, decode_forget),
     "restart": (encode_restart, decode_restart),
 }
@@ -87,7 +89,7 @@ _CONFIRMS: dict[str, tuple[Callable[[ForgetData], str], Callable[[object], Forge
 async def confirm(update: Update, context: ContextTypes.DEFAULT_TYPE, what: str) -> None:
     """Ask "are you sure?" with two buttons (``ui.<what>_confirm``, ``_yes``, ``_no``)."""
     lang = deps(context).language
-    encode, _ = _CONFIRMS[what]
+    encode, _ = CONFIRMATIONS[what]
     issued = int(time.time())
     markup = InlineKeyboardMarkup(
         [
@@ -116,7 +118,7 @@ async def confirmed(
         yield None
         return
     lang = deps(context).language
-    _, decode = _CONFIRMS[what]
+    _, decode = CONFIRMATIONS[what]
     async with AnswerOnce(query, context) as tap:
         chat, data, message = update.effective_chat, decode(query.data), query.message
         if chat is None or data is None or not isinstance(message, Message):

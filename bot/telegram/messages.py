@@ -79,16 +79,6 @@ async def say(update: Update, context: ContextTypes.DEFAULT_TYPE, key: str, **pa
     await respond(update, context, Rendered((t(key, deps(context).language, **params),)))
 
 
-async def edit(
-    context: ContextTypes.DEFAULT_TYPE,
-    message: Message,
-    text: str | None,
-    markup: InlineKeyboardMarkup | None,
-) -> bool:
-    """Edit ``message`` now (text None: its buttons only). False when it cannot be edited."""
-    return await edit_ids(context, message.chat_id, message.message_id, text, markup)
-
-
 async def edit_ids(
     context: ContextTypes.DEFAULT_TYPE,
     chat_id: int,
@@ -96,6 +86,9 @@ async def edit_ids(
     text: str | None,
     markup: InlineKeyboardMarkup | None,
 ) -> bool:
+    """Edit a message now (text None: its buttons only). False when it cannot be edited.
+
+    Handlers go through ``redraw`` instead, so that edits of one message stay in order."""
     bot = context.bot
     try:
         if text is None:

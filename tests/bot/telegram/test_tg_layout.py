@@ -27,7 +27,7 @@ from typing import Any
 import pytest
 from telegram import ForceReply, InlineKeyboardMarkup
 
-from bot.telegram.admin import _CONFIRMS
+from bot.telegram.admin import CONFIRMATIONS
 from bot.telegram.app import command_menu
 from bot.telegram.delivery import MAX_TOAST
 from bot.telegram.render import (
@@ -244,7 +244,7 @@ def test_results_checklists_and_boards_fit_a_phone(language: str, place: str) ->
 
 @pytest.mark.parametrize("language", languages())
 def test_interface_buttons_and_menus_fit(language: str) -> None:
-    for what in _CONFIRMS:
+    for what in CONFIRMATIONS:
         for key in ("yes", "no"):
             label = t(f"ui.{what}_{key}", language)
             assert len(label) <= MAX_LABEL
