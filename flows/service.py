@@ -14,7 +14,7 @@ from flows.conversation import apply, new_plan
 from flows.export import agreement
 from flows.model import DONE, ChatRef, MemberRef, Plan
 from flows.ports import PlanSession, PlanStore
-from flows.render import current_reply, notice
+from flows.render import current_reply, notice, plans_reply
 from flows.reply import Reply
 from flows.texts import supported
 from flows.workboard import apply_work, plan_forms
@@ -26,6 +26,17 @@ WORK_ATTEMPTS = 5
 
 def _utc_now() -> datetime:
     return datetime.now(UTC)
+
+
+async def work_plan(session: PlanSession) -> Plan | None:
+    """The plan the checklist, the task board and the agreement are about: the current plan
+    when it is finished, else the latest finished one (a /restart does not take the work of a
+    finished plan out of reach), else the open plan (its preparation steps)."""
+    current = await session.current_plan()
+    if current is None or current.status == DONE:
+        return current
+    finished = next((p for p in await session.plans() if p.status == DONE), None)
+    return finished or current
 
 
 class PlanningService:
@@ -109,7 +120,7 @@ class PlanningService:
     ) -> Reply | None:
         """One attempt at a checklist or task-board event; None when it lost a race."""
         async with self.store.session(chat) as session:
-            plan = await session.current_plan()
+            plan = await work_plan(session)
             if plan is None:
                 return notice(kinds.INFO, "ui.no_plan", wanted)
             if plan_id is not None and plan.id != plan_id:
@@ -142,7 +153,7 @@ class PlanningService:
         The data is in the plan's language (``doc["language"]``); its keys are the same in all.
         """
         async with self.store.session(chat) as session:
-            plan = await session.current_plan()
+            plan = await work_plan(session)
             if plan is None:
                 return notice(kinds.INFO, "ui.no_plan", self.language_for(member))
             if plan.status != DONE or plan.id is None:
@@ -151,6 +162,15 @@ class PlanningService:
             items = checklist_items(await session.checklist(plan.id), plan_forms(plan))
             day = today or self.clock().date()
             return agreement(plan, chat.title or chat.chat_id, tasks, items, day)
+
+    async def plans(self, chat: ChatRef, *, member: MemberRef | None = None) -> Reply:
+        """The chat's plans, newest first: which is open, which are finished."""
+        async with self.store.session(chat) as session:
+            plans = await session.plans()
+        if not plans:
+            return notice(kinds.INFO, "ui.no_plan", self.language_for(member))
+        # The chat's language: that of its newest plan.
+        return _in(plans_reply(plans, plans[0].language), plans[0].language)
 
     async def forget(self, chat: ChatRef, *, member: MemberRef | None = None) -> Reply:
         """Delete everything stored for the chat's association (its language choice too)."""

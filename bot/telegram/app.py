@@ -21,6 +21,7 @@ from telegram import (
     BotCommandScopeAllChatAdministrators,
     BotCommandScopeAllGroupChats,
     BotCommandScopeAllPrivateChats,
+    BotCommandScopeDefault,
     Update,
 )
 from telegram.error import TelegramError
@@ -40,6 +41,16 @@ logger = logging.getLogger(__name__)
 
 # The command menu, in the order members see it. Each has a ui.cmd_<name> description.
 MENU = (*COMMANDS, *work.COMMANDS)
+# Only a group's administrators may use these there, so only their menu lists them.
+ADMIN_ONLY = frozenset({"restart", "forget", "language"})
+# Menus per scope: (scope, commands). Telegram shows a member the most specific one: in a
+# group an administrator gets the administrators' menu, everyone else the groups' one.
+MENU_SCOPES: tuple[tuple[BotCommandScope, tuple[str, ...]], ...] = (
+    (BotCommandScopeDefault(), tuple(c for c in MENU if c not in ADMIN_ONLY)),
+    (BotCommandScopeAllPrivateChats(), MENU),
+    (BotCommandScopeAllGroupChats(), tuple(c for c in MENU if c not in ADMIN_ONLY)),
+    (BotCommandScopeAllChatAdministrators(), MENU),
+)
 
 # Updates in progress at once, over all chats (each may hold a database connection).
 MAX_CONCURRENT_UPDATES = 32
@@ -104,6 +115,7 @@ def build_application(
         .rate_limiter(RateLimiter(max_retries=RATE_LIMIT_RETRIES))
         .concurrent_updates(ChatOrderedUpdateProcessor())
         .post_init(_set_command_menu)
+        .post_stop(_finish_redraws)
     )
     if request is not None:
         builder = builder.request(request)
@@ -120,32 +132,21 @@ def build_application(
     return app
 
 
-# In a group, only administrators may restart, forget or choose the language.
-ADMIN_ONLY = frozenset({"restart", "forget", "language"})
-GROUP_MENU = tuple(name for name in MENU if name not in ADMIN_ONLY)
+async def _finish_redraws(app: Application[Any, Any, Any, Any, Any, Any]) -> None:
+    """Send the redraws still waiting for their turn before the process stops."""
+    if DEPS in app.bot_data:
+        await app.bot_data[DEPS].redraws.drain()
 
 
 def command_menu(language: str, names: tuple[str, ...] = MENU) -> list[BotCommand]:
     return [BotCommand(name, t(f"ui.cmd_{name}", language)) for name in names]
 
 
-def menus() -> list[tuple[BotCommandScope | None, tuple[str, ...]]]:
-    """(scope, commands): everything in private chats and for group administrators; the rest
-    of a group sees the commands it may use."""
-    return [
-        (None, MENU),
-        (BotCommandScopeAllPrivateChats(), MENU),
-        (BotCommandScopeAllGroupChats(), GROUP_MENU),
-        (BotCommandScopeAllChatAdministrators(), MENU),
-    ]
-
-
 async def _set_command_menu(app: Application[Any, Any, Any, Any, Any, Any]) -> None:
-    """Each scope's menu in the configured language, plus one per shipped language (Telegram
-    shows the one matching the member's app language)."""
+    """Per scope, the menu in the configured language, plus one per shipped language."""
     default = app.bot_data[DEPS].language if DEPS in app.bot_data else DEFAULT_LANGUAGE
     try:
-        for scope, names in menus():
+        for scope, names in MENU_SCOPES:
             await app.bot.set_my_commands(command_menu(default, names), scope=scope)
             for language in languages():
                 await app.bot.set_my_commands(

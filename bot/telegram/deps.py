@@ -12,6 +12,7 @@ from typing import Any, Protocol
 
 from telegram.ext import ContextTypes
 
+from bot.telegram.redraw import Redraws
 from flows.events import Event
 from flows.model import ChatRef, MemberRef
 from flows.reply import Reply
@@ -27,6 +28,8 @@ class Service(Protocol):
     ) -> Reply: ...
 
     async def forget(self, chat: ChatRef, *, member: MemberRef | None = None) -> Reply: ...
+
+    async def plans(self, chat: ChatRef, *, member: MemberRef | None = None) -> Reply: ...
 
     async def chat_moved(self, chat: ChatRef, new_chat_id: str) -> bool: ...
 
@@ -67,6 +70,7 @@ class Deps:
     service: Service
     language: str = "en"  # the configured default, for chats whose language is not known
     languages: ChatLanguages = field(default_factory=lambda: ChatLanguages())
+    redraws: Redraws = field(default_factory=Redraws)  # merged edits of the bot's messages
 
 
 def deps(context: ContextTypes.DEFAULT_TYPE) -> Deps:

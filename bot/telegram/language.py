@@ -53,6 +53,11 @@ class LanguageNotingService:
             self.memo.note(new_chat_id, known)
         return moved
 
+    async def plans(self, chat: ChatRef, **kwargs: Any) -> Reply:
+        reply: Reply = await self.inner.plans(chat, **kwargs)
+        self.memo.note(chat.chat_id, reply.language)
+        return reply
+
     async def agreement(self, chat: ChatRef, **kwargs: Any) -> Any:
         doc = await self.inner.agreement(chat, **kwargs)
         if isinstance(doc, dict) and doc.get("language"):
