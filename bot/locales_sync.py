@@ -43,11 +43,18 @@ SOURCE = "en.toml"
 TEMPLATE = f"{DOMAIN}.pot"
 PROJECT = "Partnerbot"
 LETTER = re.compile(r"[^\W\d_]")
+PLACEHOLDER = re.compile(r"\{[^{}]*\}")
 PLURAL_CATEGORIES = frozenset({"zero", "one", "two", "few", "many", "other"})
 # Button labels (these and every opt.*): a phone cuts a button off past about 24 characters.
 BUTTON_KEYS = frozenset(
-    {"ui.skip", "ui.back", "ui.done", "ui.finish", "ui.forget_yes", "ui.forget_no"}
+    {
+        *("ui.skip", "ui.back", "ui.done", "ui.finish", "ui.change_answer", "ui.back_to_review"),
+        *("ui.forget_yes", "ui.forget_no", "ui.restart_yes", "ui.restart_no"),
+        *("ui.use_value", "ui.vote_again", "ui.why", "ui.checklist", "ui.tasks", "ui.agreement"),
+    }
 )
+# A task's button on the board carries its number and a tick ("12. ☑ "): shorter still.
+SHORT_NOTE = "A button after its number: at most 16 characters."
 BUTTON_NOTE = "A button: at most 24 characters."
 HEADER = """\
 # Partnerbot's texts. Translate the msgstr; keep every {placeholder} as it is.
@@ -72,6 +79,11 @@ def english_texts(root: Path = ROOT) -> Iterator[tuple[str, Text]]:
     yield from walk("", tomllib.loads((root / SOURCE).read_text("utf-8")))
 
 
+def has_words(text: Any) -> bool:
+    """Whether a text has words to translate (placeholders like {name} do not count)."""
+    return any(LETTER.search(PLACEHOLDER.sub("", form)) for form in _forms(text))
+
+
 def _forms(text: Any) -> tuple[str, ...]:
     return tuple(text) if isinstance(text, tuple | list) else (text,)
 
@@ -81,7 +93,11 @@ def _flags(text: Text) -> list[str]:
 
 
 def _notes(key: str) -> list[str]:
-    return [BUTTON_NOTE] if key.startswith("opt.") or key in BUTTON_KEYS else []
+    if key.startswith("task_short."):
+        return [SHORT_NOTE]
+    # A question's short name labels it in the review's "change an answer" picker.
+    picker = key.startswith("q.") and key.endswith(".short")
+    return [BUTTON_NOTE] if key.startswith("opt.") or key in BUTTON_KEYS or picker else []
 
 
 def _old(path: Path) -> PoCatalog | None:
@@ -135,8 +151,8 @@ def merge(pot: PoCatalog, old: PoCatalog, language: str) -> PoCatalog:
         empty: Any = ("",) * po.num_plurals if m.pluralizable else ""
         string: Any = empty
         comments: list[str] = []
-        if not LETTER.search("".join(_forms(m.id))) and (was is None or not _done(was.string)):
-            string = m.id  # only numbers and symbols ("2", "◀"): the same unless changed
+        if not has_words(m.id) and (was is None or not _done(was.string)):
+            string = m.id  # only numbers, symbols, placeholders ("2", "◀", "{name}: {label}")
         elif was is not None:
             comments = list(was.user_comments)
             string = was.string

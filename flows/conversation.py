@@ -45,7 +45,7 @@ from flows.render import (
 )
 from flows.reply import Reply
 from flows.tasks import split
-from flows.texts import supported, t
+from flows.texts import join, supported, t
 
 # Spread of group votes on a 1-5 scale at which the group is asked to talk it over.
 WIDE_SPREAD = 3
@@ -283,13 +283,18 @@ def credit_for(plan: Plan, member: MemberRef, key: str, value: Any) -> dict[str,
     if set(ticks.values()) <= {member.name}:
         ticks = {}
     if question.kind == SCALE and votes and value is not None:
-        listed = listed_votes(votes)
+        listed = listed_votes(votes, lang)
         answer = t("ui.credit_median_answer", lang, value=value, votes=listed)
     elif question.kind == MULTI and ticks and value:
         labels = option_labels(question, lang)
-        answer = ", ".join(
-            t("ui.credit_pick", lang, option=labels[o], name=ticks[o]) if o in ticks else labels[o]
-            for o in value
+        answer = join(
+            (
+                t("ui.credit_pick", lang, option=labels[o], name=ticks[o])
+                if o in ticks
+                else labels[o]
+                for o in value
+            ),
+            lang,
         )
     else:
         return {

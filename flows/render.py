@@ -24,7 +24,7 @@ from flows.questionnaire import (
 from flows.recommend import MAP_THE_FIELD, VALUE_CONFLICT, Recommendation, give_and_get
 from flows.reply import Option, Reply
 from flows.tasks import PHASES, is_joint, recurring
-from flows.texts import has, join, t
+from flows.texts import has, isolate, join, t
 
 FINISH = "finish"
 EDIT_PREFIX = "edit:"
@@ -125,10 +125,10 @@ def _header(plan: Plan) -> str | None:
     return credit["line"] if credit else None
 
 
-def listed_votes(votes: Mapping[str, Mapping[str, Any]]) -> str:
+def listed_votes(votes: Mapping[str, Mapping[str, Any]], lang: str) -> str:
     """ "Anna 3, Äänekoski 2, Đorđe 5": every member's vote, by name."""
     ordered = sorted(votes.values(), key=lambda v: (str(v["name"]).casefold(), v["value"]))
-    return ", ".join(f"{v['name']} {v['value']}" for v in ordered)
+    return join((f"{isolate(v['name'], lang)} {v['value']}" for v in ordered), lang)
 
 
 def _group_lines(plan: Plan, question: Question, labels: dict[str, str], lang: str) -> list[str]:
@@ -143,22 +143,25 @@ def _group_lines(plan: Plan, question: Question, labels: dict[str, str], lang: s
                     lang,
                     low=min(values),
                     high=max(values),
-                    votes=listed_votes(votes),
+                    votes=listed_votes(votes, lang),
                     median=plan.meta["spread"][question.key],
                 )
             ]
         if votes:
             # Blind: who has voted, not what, so early votes do not sway later ones.
-            names = ", ".join(v["name"] for v in votes.values())
+            names = join((v["name"] for v in votes.values()), lang)
             return [t("ui.votes_blind", lang, count=len(votes), names=names)]
         return [t("ui.vote_hint", lang)]
     if question.kind == MULTI:
         ticks = plan.meta.get("ticks", {}).get(question.key) or {}
         if ticks:
-            picks = ", ".join(
-                t("ui.credit_pick", lang, option=labels[o], name=name)
-                for o, name in ticks.items()
-                if o in labels
+            picks = join(
+                (
+                    t("ui.credit_pick", lang, option=labels[o], name=name)
+                    for o, name in ticks.items()
+                    if o in labels
+                ),
+                lang,
             )
             return [t("ui.ticked_by", lang, picks=picks)]
     return []

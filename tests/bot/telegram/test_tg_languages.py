@@ -4,6 +4,7 @@ whose administrator chose Finnish, and the command menus per language and scope.
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import pytest
@@ -84,16 +85,20 @@ async def test_a_whole_plan_in_the_language_of_the_members_telegram(
     await play_to_the_end(aino, store, language)
     plan = await plan_of(store, aino.chat_id)
     assert plan.language == language
-    texts = aino.texts()
-    result = next(text for text in texts if t("result.why", language) in text)
-    form = plan.meta["result"]["form"]
-    assert t(f"form.{form}.name", language) in result
+    form = t(f"form.{plan.meta['result']['form']}.name", language)
+    result = next(m for m in aino.messages() if t("ui.why", language) in labels(m))
+    assert form in result["text"]
+    assert labels(result)[:3] == [
+        t(f"ui.{k}", language) for k in ("checklist", "tasks", "agreement")
+    ]
+    await aino.tap_label(result, t("ui.why", language))  # the reasoning, on request
+    assert t("result.why", language) in aino.texts()[-1]
     for text in [m["text"] for m in aino.messages()]:  # as they look now, after edits
         assert mostly_in_script(text.replace(PARTNER, ""), language), text
     every_label = [label for m in aino.messages() for label in labels(m)]
-    assert all(len(label) <= 64 for label in every_label)
+    assert all(len(label) <= 24 for label in every_label)  # the phone rule
     await aino.say("/summary")  # a finished plan: the result again, in the same language
-    assert t("result.why", language) in aino.texts()[-1]
+    assert form in aino.texts()[-1]
 
 
 async def test_language_command_lets_a_member_choose_and_it_is_stored(bot: Bot, store: Any) -> None:
@@ -175,31 +180,27 @@ async def test_the_command_menu_is_set_per_language_and_scope(bot: Bot) -> None:
     await bot.app.post_init(bot.app)
     calls = bot.request.called("setMyCommands")
 
-    def scope_of(call: dict[str, Any]) -> str | None:
-        scope = call.get("scope")
-        return markup({"reply_markup": scope}).get("type") if scope else None
+    def scope_of(call: dict[str, Any]) -> str:
+        return str(markup({"reply_markup": call["scope"]})["type"])
 
     seen = {(scope_of(c), c.get("language_code")) for c in calls}
-    for scope in (None, "all_private_chats", "all_group_chats", "all_chat_administrators"):
+    for scope in ("default", "all_private_chats", "all_group_chats", "all_chat_administrators"):
         assert {(scope, code) for code in (None, *languages())} <= seen
     for call in calls:
         names = [c["command"] for c in _commands(call)]
         language = call.get("language_code") or "en"
-        assert all(
-            c["description"] == t(f"ui.cmd_{c['command']}", language) for c in _commands(call)
-        )
-        if scope_of(call) == "all_group_chats":
+        for command in _commands(call):
+            assert command["description"] == t(f"ui.cmd_{command['command']}", language)
+        if scope_of(call) in ("default", "all_group_chats"):
             assert names == [n for n in MENU if n not in ADMIN_ONLY]
+            assert "language" not in names
         else:
-            assert names == list(MENU)
+            assert names == list(MENU) and "language" in names
 
 
 def _commands(call: dict[str, Any]) -> list[dict[str, Any]]:
-    return (
-        list(markup({"reply_markup": call["commands"]}).values())
-        if isinstance(call["commands"], str)
-        else list(call["commands"])
-    )
+    commands = call["commands"]
+    return list(json.loads(commands)) if isinstance(commands, str) else list(commands)
 
 
 def test_language_buttons_are_not_question_buttons() -> None:
