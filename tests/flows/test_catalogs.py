@@ -7,7 +7,6 @@ fuzzy (the English text changed since they were translated), or left in English.
 from __future__ import annotations
 
 import io
-import re
 
 import pytest
 from babel.messages.catalog import Catalog as PoCatalog
@@ -27,7 +26,6 @@ from bot.locales_sync import (
 from flows.texts import DEFAULT_LANGUAGE, Text, placeholders
 
 TRANSLATED = [lang for lang in languages(ROOT) if lang != DEFAULT_LANGUAGE]
-LETTER = re.compile(r"[^\W\d_]")
 
 
 def _read(path: str | object, language: str | None = None) -> PoCatalog:
