@@ -27,11 +27,13 @@ event hook instead. We do that, with one refinement that the concurrency tests p
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import event
-from sqlalchemy.engine import URL, Connection, make_url
-from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
+# SQLAlchemy is imported where used: a running bot reaches its database through
+# storage.sqlite_driver or storage.pg_driver, and never needs it (~30 MB).
+if TYPE_CHECKING:
+    from sqlalchemy.engine import URL, Connection
+    from sqlalchemy.ext.asyncio import AsyncEngine
 
 # Execution option read by the ``begin`` hook: "IMMEDIATE" (default), "DEFERRED" or "lazy".
 SQLITE_BEGIN = "partnerbot_sqlite_begin"
@@ -57,8 +59,27 @@ def default_sqlite_url(path: str | Path) -> str:
     return f"sqlite+aiosqlite:///{Path(path).expanduser().resolve()}"
 
 
+def split_url(url: str) -> tuple[str, str]:
+    """("sqlite", the file's path) or ("postgresql", a DSN for asyncpg), without SQLAlchemy.
+
+    In-memory SQLite is refused: every connection would see a database of its own.
+    """
+    scheme, _, rest = url.partition("://")
+    backend = scheme.split("+", 1)[0]
+    if backend == "sqlite":
+        database = rest[1:].partition("?")[0]  # sqlite:///relative, sqlite:////absolute
+        if database in ("", ":memory:") or "mode=memory" in url:
+            raise ValueError("SqlStore needs an SQLite file or a server, not an in-memory SQLite")
+        return "sqlite", database
+    if backend in ("postgresql", "postgres"):
+        return "postgresql", f"postgresql://{rest}"
+    raise ValueError(f"unsupported database URL scheme {scheme!r}: use sqlite:// or postgresql://")
+
+
 def async_url(url: str | URL) -> URL:
     """``url`` with an asyncio driver: plain ``sqlite://`` and ``postgresql://`` are accepted."""
+    from sqlalchemy.engine import make_url
+
     parsed = make_url(url)
     driver = _ASYNC_DRIVERS.get(parsed.drivername)
     return parsed.set(drivername=driver) if driver else parsed
@@ -77,6 +98,8 @@ def is_sqlite_memory(url: URL) -> bool:
 
 def make_engine(url: str | URL, **kwargs: Any) -> AsyncEngine:
     """An async engine for ``url``; extra keyword arguments go to ``create_async_engine``."""
+    from sqlalchemy.ext.asyncio import create_async_engine
+
     parsed = async_url(url)
     if parsed.get_backend_name() != "sqlite":
         # PostgreSQL: SQLAlchemy's normal queue pool.
@@ -89,6 +112,8 @@ def make_engine(url: str | URL, **kwargs: Any) -> AsyncEngine:
 
 
 def _install_sqlite_hooks(engine: AsyncEngine, *, wal: bool) -> None:
+    from sqlalchemy import event
+
     @event.listens_for(engine.sync_engine, "connect")
     def _on_connect(dbapi_connection: Any, _record: Any) -> None:
         # The driver must not BEGIN on its own; _on_begin below decides.
