@@ -6,12 +6,12 @@ import logging
 from typing import Any
 
 import pytest
-from tg_offline import BOT_USERNAME, Member, buttons
 from tg_support import TOKEN, Bot, current_plan, snapshot
 
 from bot.telegram.app import MENU
 from bot.telegram.callback_data import Action, ButtonData, decode, encode
 from bot.telegram.handlers import MAX_TEXT
+from bot.telegram.offline import BOT_USERNAME, Member, buttons
 from flows.events import Skip, Start, Text
 from flows.model import DONE, ChatRef, MemberRef
 from flows.questionnaire import QUESTIONS

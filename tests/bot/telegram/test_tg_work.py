@@ -11,11 +11,11 @@ from typing import Any
 
 import pytest
 from telegram.ext import ApplicationBuilder
-from tg_offline import BOT_USERNAME, Member, buttons
 from tg_support import Bot
 
 import bot.telegram.app as app_module
 from bot.telegram.callback_data import MAX_BYTES
+from bot.telegram.offline import BOT_USERNAME, Member, buttons
 from bot.telegram.work_callback_data import Op, WorkButton, decode, encode
 from bot.telegram.work_render import view_keyboard
 from flows import checklist
