@@ -135,12 +135,24 @@ async def run(config: Config, progress: Progress | None = None) -> Report:
                 scratches[key] = made
                 machine["postgresql"] = made.server_version
             specs = _specs(config, workdir, scratches)
+            await _migrate(specs)
             results, started_rss = await _rounds(config, script, specs, say)
         finally:
             for made in scratches.values():
                 await pg.drop(made)
     rows = summarize(results, script, started_rss, specs)
     return Report(config, script, rows, results, machine, notes, time.perf_counter() - started)
+
+
+async def _migrate(specs: dict[str, Spec]) -> None:
+    """Bring Partnerbot's databases to the newest schema first, as an installation that has
+    started once is: a bot then only checks the revision (one query) and never loads Alembic
+    and SQLAlchemy, so the workers' memory is that of a bot running day to day."""
+    from storage.migrate import upgrade_async
+
+    for spec in specs.values():
+        if spec.kind == PARTNERBOT and spec.url is not None:
+            await upgrade_async(spec.url)
 
 
 def _specs(config: Config, workdir: Path, scratches: dict[str, pg.Scratch]) -> dict[str, Spec]:

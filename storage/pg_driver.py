@@ -1,19 +1,12 @@
 """The PostgreSQL driver of the per-event path: asyncpg, with asyncpg's own pool.
 
-Why not SQLAlchemy here: one event through SQLAlchemy async (BEGIN, SELECT, UPDATE, INSERT,
-COMMIT, each through SQLAlchemy's execution machinery and a greenlet switch) took 1.7-3 ms on
-the machine of ``bench/README.md``; asyncpg alone needs ~0.2 ms per round trip.
-
-Round trips of one answer: the read (outside a transaction), BEGIN, one statement that writes
-everything (``save_all``: the version-checked UPDATE, the member row and the answers, as
-data-modifying CTEs that write only from the row the UPDATE returned) and COMMIT. asyncpg
-prepares each statement once per connection (its statement cache) and binds it afterwards.
-The BEGIN and the COMMIT stay: asyncpg sends one statement at a time, and a save running as
-its own transaction could not be rolled back when the event fails after it.
-
-The pool resets a connection on release only when it is still in a transaction (ROLLBACK);
-the default reset (``RESET ALL``, ``UNLISTEN``, ...) would be one more round trip per event
-for session state this code never sets.
+One answer is four round trips: the read (outside a transaction), BEGIN, one statement that
+writes everything (``save_all``: the version-checked UPDATE, the member row and the answers,
+written only from the row the UPDATE returned) and COMMIT. asyncpg prepares each statement
+once per connection and then only binds it. BEGIN and COMMIT stay: asyncpg sends one
+statement at a time, and a save committed on its own could not be rolled back when the event
+fails after it. On release the pool only rolls back an open transaction; its default reset
+(``RESET ALL``, ``UNLISTEN``, ...) would be one more round trip per event.
 """
 
 from __future__ import annotations
@@ -24,6 +17,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from storage.compiled import POSTGRESQL
+from storage.session import bind
 
 MAX_CONNECTIONS = 15  # like SQLAlchemy's default pool (5 + 10 overflow)
 CONNECT_TIMEOUT = 60.0
@@ -31,13 +25,6 @@ CONNECT_TIMEOUT = 60.0
 
 async def _no_reset(_conn: Any) -> None:
     """asyncpg already rolled back an open transaction; nothing else needs resetting."""
-
-
-def _args(name: str, params: Mapping[str, Any]) -> tuple[str, list[Any]]:
-    sql, names, fixed = POSTGRESQL[name]
-    if fixed:
-        params = {**fixed, **params}
-    return sql, [params[n] for n in names]
 
 
 class PgDriver:
@@ -103,19 +90,20 @@ class PgDriver:
         await conn.execute("COMMIT" if commit else "ROLLBACK")
 
     async def rows(self, conn: Any, name: str, params: Mapping[str, Any]) -> list[Any]:
-        sql, args = _args(name, params)
+        sql, args = bind(POSTGRESQL, name, params)
         self.round_trips += 1
         return await conn.fetch(sql, *args)
 
     async def run(self, conn: Any, name: str, params: Mapping[str, Any]) -> None:
-        sql, args = _args(name, params)
+        sql, args = bind(POSTGRESQL, name, params)
         self.round_trips += 1
         await conn.execute(sql, *args)
 
     async def run_many(self, conn: Any, name: str, rows: Sequence[Mapping[str, Any]]) -> None:
-        sql, names, _fixed = POSTGRESQL[name]
         self.round_trips += 1
-        await conn.executemany(sql, [[row[n] for n in names] for row in rows])
+        await conn.executemany(
+            POSTGRESQL[name][0], [bind(POSTGRESQL, name, row)[1] for row in rows]
+        )
 
     # -- values: asyncpg takes and gives aware datetimes -------------------------------
 

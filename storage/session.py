@@ -36,6 +36,17 @@ class Driver(Protocol):
     def unstamp(self, value: Any) -> datetime | None: ...
 
 
+Compiled = Mapping[str, tuple[str, tuple[str, ...], dict[str, int]]]
+
+
+def bind(compiled: Compiled, name: str, params: Mapping[str, Any]) -> tuple[str, list[Any]]:
+    """The SQL of statement ``name`` and its positional arguments from ``params``."""
+    sql, names, fixed = compiled[name]
+    if fixed:  # values the statement carries itself (LIMIT 1)
+        params = {**fixed, **params}
+    return sql, [params[n] for n in names]
+
+
 def _json(value: Any) -> Any:
     """A JSON column's value. SQLite gives the columns declared JSON numeric affinity, so a
     stored number comes back as a number, not as its JSON text (SQLAlchemy does the same)."""
@@ -146,14 +157,7 @@ class StoreSession:
             "close_open_plans", association_id=association_id, open=OPEN, closed=CLOSED, now=now
         )
         rows = await self._rows(
-            "insert_plan",
-            association_id=association_id,
-            status=plan.status,
-            state=plan.state,
-            language=plan.language,
-            answers=_dumps(plan.answers),
-            meta=_dumps(plan.meta),
-            now=now,
+            "insert_plan", association_id=association_id, now=now, **_plan_values(plan)
         )
         plan.id = rows[0][0]
         plan.version = 1
@@ -174,16 +178,7 @@ class StoreSession:
         driver = self._driver
         now = driver.stamp(datetime.now(UTC))
         name, params = self._scoped("save_plan")
-        params.update(
-            plan_id=plan.id,
-            seen_version=seen_version,
-            new_state=plan.state,
-            new_status=plan.status,
-            new_language=plan.language,
-            new_answers=_dumps(plan.answers),
-            new_meta=_dumps(plan.meta),
-            now=now,
-        )
+        params.update(plan_id=plan.id, seen_version=seen_version, now=now, **_plan_values(plan))
         values = [None if a.value is None else _dumps(a.value) for a in answers]
         entry = (self._association_id or 0, member.user_id, member.name)
         if driver.dialect == "postgresql":
@@ -230,9 +225,10 @@ class StoreSession:
                     ],
                 )
         if tasks is not None:
-            await self._replace("task", plan.id, [_task_row(t, driver) for t in tasks])
+            rows = [_row(t, driver, done=t.done_by is not None) for t in tasks]
+            await self._replace("task", plan.id, rows)
         if checklist is not None:
-            items = [_checklist_row(i, driver) for i in checklist]
+            items = [_row(i, driver, custom=i.custom) for i in checklist]
             await self._replace("checklist_item", plan.id, items)
         plan.version = seen_version + 1
         return True
@@ -334,29 +330,21 @@ class StoreSession:
             self.new_members.append(entry)
 
 
+def _plan_values(plan: Plan) -> dict[str, Any]:
+    return {
+        "new_state": plan.state,
+        "new_status": plan.status,
+        "new_language": plan.language,
+        "new_answers": _dumps(plan.answers),
+        "new_meta": _dumps(plan.meta),
+    }
+
+
 def _answer(row: Any) -> AnswerRecord:
     question, value, member_id, member_name = row
     return AnswerRecord(question, _json(value), MemberRef(user_id=member_id, name=member_name))
 
 
-def _task_row(t: TaskRecord, driver: Driver) -> dict[str, Any]:
-    return {
-        "key": t.key,
-        "phase": t.phase,
-        "owner": t.owner,
-        "resource": t.resource,
-        "claimed_by": t.claimed_by,
-        "done": t.done_by is not None,
-        "done_by": t.done_by,
-        "done_at": driver.stamp(from_iso(t.done_at)),
-    }
-
-
-def _checklist_row(i: ChecklistRecord, driver: Driver) -> dict[str, Any]:
-    return {
-        "key": i.key,
-        "label": i.label,
-        "custom": i.custom,
-        "done_by": i.done_by,
-        "done_at": driver.stamp(from_iso(i.done_at)),
-    }
+def _row(record: TaskRecord | ChecklistRecord, driver: Driver, **extra: Any) -> dict[str, Any]:
+    """A task's or checklist item's columns, its time as the database stores it."""
+    return {**vars(record), **extra, "done_at": driver.stamp(from_iso(record.done_at))}

@@ -1,43 +1,26 @@
-"""The SQLite driver of the per-event path: the standard ``sqlite3`` module on the event
-loop's thread.
+"""The SQLite driver of the per-event path: the standard ``sqlite3`` module, run right on the
+event loop's thread.
 
-Why not SQLAlchemy + aiosqlite here
------------------------------------
-Measured on the 2-core machine of ``bench/README.md``: one event (read the plan, BEGIN
-IMMEDIATE, version-checked UPDATE, INSERT of the answer, COMMIT) took ~3.4 ms through
-SQLAlchemy async + aiosqlite, because every statement is a hop to aiosqlite's thread and back
-plus SQLAlchemy's execution machinery; the same statements through ``sqlite3`` take ~0.1 ms.
-The statements are small index lookups and writes to the OS page cache (WAL with
-``synchronous=NORMAL`` does not fsync on commit), so they run right on the event loop's
-thread: cheaper than handing them to another thread and waiting for the answer.
+Why not SQLAlchemy + aiosqlite: one event (read, BEGIN IMMEDIATE, version-checked UPDATE,
+INSERT, COMMIT) took ~3.4 ms through them (a hop to aiosqlite's thread per statement, plus
+SQLAlchemy's execution machinery), ~0.1 ms through ``sqlite3``: small index lookups and writes
+to the OS page cache (WAL with ``synchronous=NORMAL`` does not fsync on commit), cheaper than
+handing them to another thread.
 
-How transactions are driven (``storage.db`` explains why):
-
-* Reads run outside a transaction (each SELECT is one consistent snapshot); the session takes
-  SQLite's write lock with ``BEGIN IMMEDIATE`` right before its first write, and commits when
-  the event is done. The ``UPDATE plan ... WHERE version = :seen`` decides between writers,
-  in this process or any other.
-* An answer is acknowledged only after COMMIT returned: WAL + ``synchronous=NORMAL`` (the
-  product default) keeps every committed event across a crash of the process; only a power
-  cut may lose the last commits, never corrupt the file.
-* The event loop must never sleep inside SQLite waiting for a lock (a writer of this process
-  would then wait on itself). So these connections have ``busy_timeout = 0``: writers of one
-  store queue on an ``asyncio.Lock`` first, and a lock held by someone else (another process,
-  another store) is waited for with ``asyncio.sleep`` and retried, up to the same 5 s as the
-  engine's ``busy_timeout``. Then "database is locked" is raised.
-* Every SELECT is read to its end (``fetchall``), so no statement keeps a read snapshot open
-  into the write transaction (that would make BEGIN IMMEDIATE fail on a stale snapshot).
-* Checkpoints (copying the WAL back into the database file, with an fsync) are not left to
-  the commit that happens to cross SQLite's 1000-page mark: that commit would hold the loop
-  for milliseconds (measured: up to 20 ms). These connections turn the automatic checkpoint
-  off; every ``CHECKPOINT_EVERY`` commits a PASSIVE checkpoint runs in a worker thread on a
-  connection of its own, while the loop goes on. Under steady load commits land during it, so
-  the WAL may not be fully copied and cannot restart from its beginning; once it holds more
-  than ``WAL_LIMIT`` frames, the next checkpoint holds back this store's writers (not the
-  loop, not readers) until it is done, and the WAL restarts.
-* Values are stored as SQLAlchemy stores them on SQLite (JSON text, naive-UTC
-  ``YYYY-MM-DD HH:MM:SS.ffffff`` timestamps, 0/1 booleans), so the engine kept for
-  migrations and administration reads the same rows.
+* Reads run outside a transaction (each SELECT, read to its end, is one consistent snapshot);
+  the session takes the write lock with ``BEGIN IMMEDIATE`` right before its first write and
+  commits when the event is done, so an answer is acknowledged only once it is committed
+  (``storage.db`` explains why the lock is taken up front).
+* The loop must never sleep inside SQLite waiting for a lock (a writer of this process would
+  wait on itself): ``busy_timeout = 0``; writers of one store queue on an ``asyncio.Lock``,
+  and a lock held elsewhere (another process or store) is waited for with ``asyncio.sleep``
+  and retried, up to 5 s. Then "database is locked" is raised.
+* Checkpoints are not left to the commit that crosses SQLite's 1000-page mark (it would hold
+  the loop for up to 20 ms): every ``CHECKPOINT_EVERY`` commits a PASSIVE checkpoint runs in
+  a worker thread. If commits keep landing during them and the WAL grows past ``WAL_LIMIT``
+  frames, the next checkpoint holds back this store's writers (not the loop, not readers).
+* Values are stored as SQLAlchemy stores them on SQLite (JSON text, naive-UTC timestamps,
+  0/1 booleans), so the engine kept for migrations and administration reads the same rows.
 """
 
 from __future__ import annotations
@@ -51,6 +34,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from storage.compiled import SQLITE
+from storage.session import bind
 
 T = TypeVar("T")
 
@@ -78,13 +62,6 @@ def _is_busy(exc: sqlite3.OperationalError) -> bool:
     if code is not None:
         return code & 0xFF in (_SQLITE_BUSY, _SQLITE_LOCKED)
     return "locked" in str(exc) or "busy" in str(exc)
-
-
-def _args(name: str, params: Mapping[str, Any]) -> tuple[str, list[Any]]:
-    sql, names, fixed = SQLITE[name]
-    if fixed:
-        params = {**fixed, **params}
-    return sql, [params[n] for n in names]
 
 
 class SqliteDriver:
@@ -269,7 +246,7 @@ class SqliteDriver:
     async def rows(
         self, conn: sqlite3.Connection, name: str, params: Mapping[str, Any]
     ) -> list[Any]:
-        sql, args = _args(name, params)
+        sql, args = bind(SQLITE, name, params)
         self.round_trips += 1
         if conn.in_transaction:  # inside our own write transaction nothing can be busy
             return conn.execute(sql, args).fetchall()
@@ -282,8 +259,8 @@ class SqliteDriver:
         self, conn: sqlite3.Connection, name: str, rows: Sequence[Mapping[str, Any]]
     ) -> None:
         self.round_trips += 1
-        sql, names, _fixed = SQLITE[name]
-        conn.executemany(sql, [[row[n] for n in names] for row in rows])
+        args = [bind(SQLITE, name, row)[1] for row in rows]
+        conn.executemany(SQLITE[name][0], args)
 
     # -- values as SQLAlchemy stores them on SQLite -----------------------------------------
 

@@ -1,21 +1,17 @@
-"""Every statement the store runs at run time, defined once from the Core tables.
+"""Every statement the store runs, defined once from the Core tables of ``storage.models``.
 
-``python -m storage.statements`` compiles them for SQLite (``qmark``) and for asyncpg
-(``$n``) into ``storage/compiled.py``, so that a running bot needs neither SQLAlchemy
-(~30 MB of memory) nor any per-event statement building; ``tests/storage`` checks that the
-file matches these definitions. A new table or statement is added here, once, and the file
-regenerated.
+``python -m storage.statements`` compiles them for SQLite (``?``) and asyncpg (``$n``) into
+``storage/compiled.py``, so a running bot needs neither SQLAlchemy (~30 MB) nor per-event
+statement building; a test checks the file is current. A new table's statements go here, once.
 
-Conventions: every value is a named ``bindparam`` (the session passes a dict); "scoped"
-statements come in two variants, keyed ``NAME/id`` (the association id is known, parameter
-``scope_id``) and ``NAME/chat`` (found from the chat's key, ``chat_transport``/``chat_id``).
-``save_all`` exists only on PostgreSQL (data-modifying CTEs: one round trip for the save).
+Every value is a named parameter. "Scoped" statements have two variants: ``NAME/id`` (the
+association id is known: ``scope_id``) and ``NAME/chat`` (``chat_transport``, ``chat_id``).
+``save_all`` is PostgreSQL's save in one round trip (data-modifying CTEs).
 """
 
 from __future__ import annotations
 
 from typing import Any
-from typing import cast as typing_cast
 
 from sqlalchemy import (
     ARRAY,
@@ -38,21 +34,11 @@ from sqlalchemy import (
 )
 from sqlalchemy.dialects import postgresql, sqlite
 
-from storage.models import (
-    AnswerRow,
-    AssociationRow,
-    ChecklistItemRow,
-    MemberRow,
-    PlanRow,
-    TaskRow,
-)
+from storage.models import Base
 
-association = typing_cast(Table, AssociationRow.__table__)
-member = typing_cast(Table, MemberRow.__table__)
-plan = typing_cast(Table, PlanRow.__table__)
-answer = typing_cast(Table, AnswerRow.__table__)
-task = typing_cast(Table, TaskRow.__table__)
-checklist_item = typing_cast(Table, ChecklistItemRow.__table__)
+tables = Base.metadata.tables
+association, member, plan = tables["association"], tables["member"], tables["plan"]
+answer, task, checklist_item = tables["answer"], tables["task"], tables["checklist_item"]
 # Alembic's bookkeeping: the schema revision is one row here.
 alembic_version = Table("alembic_version", MetaData(), Column("version_num", String(32)))
 
@@ -99,6 +85,13 @@ def _rows_of_plan(table: Table, scope: ColumnElement[Any], columns: tuple[str, .
     )
 
 
+# What a save writes of the plan. SET parameters may not share a column's name: "new_*".
+PLAN_VALUES = {
+    name: p(f"new_{name}", plan.c[name])
+    for name in ("state", "status", "language", "answers", "meta")
+} | {"updated_at": p("now", plan.c.updated_at)}
+
+
 def _save(scope: ColumnElement[Any]) -> Any:
     """The version-checked write: no row back means another writer got there first."""
     return (
@@ -108,16 +101,7 @@ def _save(scope: ColumnElement[Any]) -> Any:
             plan.c.version == p("seen_version"),
             plan.c.association_id == scope,
         )
-        .values(
-            # SET parameters may not share a column's name: "new_*".
-            state=p("new_state", plan.c.state),
-            status=p("new_status", plan.c.status),
-            language=p("new_language", plan.c.language),
-            answers=p("new_answers", plan.c.answers),
-            meta=p("new_meta", plan.c.meta),
-            version=plan.c.version + ONE,
-            updated_at=p("now", plan.c.updated_at),
-        )
+        .values(version=plan.c.version + ONE, **PLAN_VALUES)
         .returning(plan.c.association_id)
     )
 
@@ -212,7 +196,6 @@ def statements(dialect_name: str) -> dict[str, Any]:
         )
         .order_by(plan.c.id.desc())
         .limit(1),
-        "plan_association": select(plan.c.association_id).where(plan.c.id == p("plan_id")),
         "find_association": _find_association(lock=pg),
         "insert_association": upsert(association)
         .inline()
@@ -231,14 +214,9 @@ def statements(dialect_name: str) -> dict[str, Any]:
         "insert_plan": insert(plan)
         .values(
             association_id=p("association_id"),
-            status=p("status"),
-            state=p("state"),
             version=ONE,
-            language=p("language"),
-            answers=p("answers", plan.c.answers),
-            meta=p("meta", plan.c.meta),
             created_at=p("now", plan.c.created_at),
-            updated_at=p("now", plan.c.updated_at),
+            **PLAN_VALUES,
         )
         .returning(plan.c.id),
         "insert_answer": _insert(answer, ("plan_id", *ANSWER_COLUMNS, "created_at")),
@@ -318,18 +296,27 @@ def compile_all(dialect_name: str) -> dict[str, Compiled]:
 
 
 def render() -> str:
+    sqlite_, pg = compile_all("sqlite"), compile_all("postgresql")
+
+    def entry(done: Compiled | None) -> str:
+        if done is None:
+            return "None"
+        text, names, fixed = done
+        return f"({' '.join(text.split())!r}, {names!r}, {fixed!r})"
+
     lines = [
         '"""Generated by ``python -m storage.statements`` from ``storage/statements.py``: do not',
-        'edit. Name -> (SQL, parameter names in order, fixed values), per dialect."""',
+        "edit. Name -> (SQL, parameter names in order, fixed values) for SQLite, then for",
+        'PostgreSQL (asyncpg); None where a dialect has no such statement."""',
         "",
         "# fmt: off",
         "# ruff: noqa: E501",
+        "STATEMENTS = {",
+        *(f"    {n!r}: ({entry(sqlite_.get(n))}, {entry(pg.get(n))})," for n in pg),
+        "}",
+        "SQLITE = {name: both[0] for name, both in STATEMENTS.items() if both[0] is not None}",
+        "POSTGRESQL = {name: both[1] for name, both in STATEMENTS.items() if both[1] is not None}",
     ]
-    for dialect_name in ("sqlite", "postgresql"):
-        lines.append(f"{dialect_name.upper()} = {{")
-        for name, (text, names, fixed) in compile_all(dialect_name).items():
-            lines.append(f"    {name!r}: ({' '.join(text.split())!r}, {names!r}, {fixed!r}),")
-        lines.append("}")
     return "\n".join(lines) + "\n"
 
 

@@ -138,6 +138,24 @@ class SqlStore:
 
     async def count_rows(self, chat: ChatRef | None = None) -> dict[str, int]:
         """Rows per table, of the whole database or of one chat's association (for tests)."""
-        from storage.counts import count_rows
+        from sqlalchemy import text
 
-        return await count_rows(self.engine, chat)
+        from storage.db import SQLITE_BEGIN
+        from storage.models import ALL_TABLES
+
+        of_chat = {"association": "id = :a", "member": "association_id = :a"}
+        of_chat["plan"] = of_chat["member"]
+        async with self.engine.connect() as conn:
+            if self._driver.dialect == "sqlite":  # reads only: no need for the write lock
+                await conn.execution_options(**{SQLITE_BEGIN: "lazy"})
+            key = {"t": chat.transport, "c": chat.chat_id} if chat else {}
+            find = "SELECT id FROM association WHERE transport = :t AND external_id = :c"
+            found = {"a": (await conn.execute(text(find), key)).scalar() if chat else None}
+            counts = {}
+            for name in ALL_TABLES:
+                sql = f'SELECT count(*) FROM "{name}"'
+                if chat is not None:
+                    plans = 'SELECT id FROM "plan" WHERE association_id = :a'
+                    sql += " WHERE " + of_chat.get(name, f"plan_id IN ({plans})")
+                counts[name] = (await conn.execute(text(sql), found)).scalar_one()
+            return counts

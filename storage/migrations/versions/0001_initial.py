@@ -11,6 +11,7 @@ Create Date: 2026-11-26
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
 import sqlalchemy as sa
 from alembic import op
@@ -23,13 +24,26 @@ depends_on: str | Sequence[str] | None = None
 _TS = sa.DateTime(timezone=True)
 
 
+def _ticked() -> tuple[sa.Column[Any], ...]:
+    return (
+        sa.Column("done_by", sa.Text(), nullable=True),
+        sa.Column("done_at", _TS, nullable=True),
+    )
+
+
 def _plan_fk() -> sa.Column[int]:
     return sa.Column("plan_id", sa.Integer(), nullable=False)
 
 
 def _fk_to_plan(table: str) -> sa.ForeignKeyConstraint:
+    return _fk(table, "plan")
+
+
+def _fk(table: str, parent: str) -> sa.ForeignKeyConstraint:
+    """``table``'s ``<parent>_id`` refers to ``parent``; deleting the parent deletes the row."""
+    column = f"{parent}_id"
     return sa.ForeignKeyConstraint(
-        ["plan_id"], ["plan.id"], name=f"fk_{table}_plan_id_plan", ondelete="CASCADE"
+        [column], [f"{parent}.id"], name=f"fk_{table}_{column}_{parent}", ondelete="CASCADE"
     )
 
 
@@ -54,12 +68,7 @@ def upgrade() -> None:
         sa.Column("external_id", sa.String(128), nullable=False),
         sa.Column("name", sa.Text(), nullable=False),
         sa.PrimaryKeyConstraint("id", name="pk_member"),
-        sa.ForeignKeyConstraint(
-            ["association_id"],
-            ["association.id"],
-            name="fk_member_association_id_association",
-            ondelete="CASCADE",
-        ),
+        _fk("member", "association"),
         sa.UniqueConstraint(
             "association_id", "external_id", name="uq_member_association_id_external_id"
         ),
@@ -77,12 +86,7 @@ def upgrade() -> None:
         sa.Column("created_at", _TS, nullable=False),
         sa.Column("updated_at", _TS, nullable=False),
         sa.PrimaryKeyConstraint("id", name="pk_plan"),
-        sa.ForeignKeyConstraint(
-            ["association_id"],
-            ["association.id"],
-            name="fk_plan_association_id_association",
-            ondelete="CASCADE",
-        ),
+        _fk("plan", "association"),
         sqlite_autoincrement=True,
     )
     op.create_index("ix_plan_association_id_id", "plan", ["association_id", "id"])
@@ -109,8 +113,7 @@ def upgrade() -> None:
         sa.Column("resource", sa.String(64), nullable=True),
         sa.Column("claimed_by", sa.Text(), nullable=True),
         sa.Column("done", sa.Boolean(), nullable=False),
-        sa.Column("done_by", sa.Text(), nullable=True),
-        sa.Column("done_at", _TS, nullable=True),
+        *_ticked(),
         sa.PrimaryKeyConstraint("id", name="pk_task"),
         _fk_to_plan("task"),
     )
@@ -122,8 +125,7 @@ def upgrade() -> None:
         sa.Column("key", sa.String(64), nullable=False),
         sa.Column("label", sa.Text(), nullable=True),
         sa.Column("custom", sa.Boolean(), nullable=False),
-        sa.Column("done_by", sa.Text(), nullable=True),
-        sa.Column("done_at", _TS, nullable=True),
+        *_ticked(),
         sa.PrimaryKeyConstraint("id", name="pk_checklist_item"),
         _fk_to_plan("checklist_item"),
         sa.UniqueConstraint("plan_id", "key", name="uq_checklist_item_plan_id_key"),
