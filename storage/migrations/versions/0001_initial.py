@@ -31,12 +31,16 @@ def _ticked() -> tuple[sa.Column[Any], ...]:
     )
 
 
-def _plan_fk() -> sa.Column[int]:
-    return sa.Column("plan_id", sa.Integer(), nullable=False)
-
-
-def _fk_to_plan(table: str) -> sa.ForeignKeyConstraint:
-    return _fk(table, "plan")
+def _plan_child(table: str, *columns: sa.Column[Any] | sa.Constraint) -> None:
+    """A table of rows that belong to a plan (and go with it)."""
+    op.create_table(
+        table,
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("plan_id", sa.Integer(), nullable=False),
+        *columns,
+        sa.PrimaryKeyConstraint("id", name=f"pk_{table}"),
+        _fk(table, "plan"),
+    )
 
 
 def _fk(table: str, parent: str) -> sa.ForeignKeyConstraint:
@@ -90,23 +94,17 @@ def upgrade() -> None:
         sqlite_autoincrement=True,
     )
     op.create_index("ix_plan_association_id_id", "plan", ["association_id", "id"])
-    op.create_table(
+    _plan_child(
         "answer",
-        sa.Column("id", sa.Integer(), nullable=False),
-        _plan_fk(),
         sa.Column("question", sa.String(64), nullable=False),
         sa.Column("value", sa.JSON(), nullable=True),
         sa.Column("member_external_id", sa.String(128), nullable=False),
         sa.Column("member_name", sa.Text(), nullable=False),
         sa.Column("created_at", _TS, nullable=False),
-        sa.PrimaryKeyConstraint("id", name="pk_answer"),
-        _fk_to_plan("answer"),
     )
     op.create_index("ix_answer_plan_id_question_id", "answer", ["plan_id", "question", "id"])
-    op.create_table(
+    _plan_child(
         "task",
-        sa.Column("id", sa.Integer(), nullable=False),
-        _plan_fk(),
         sa.Column("key", sa.String(64), nullable=False),
         sa.Column("phase", sa.String(16), nullable=False),
         sa.Column("owner", sa.String(16), nullable=False),
@@ -114,31 +112,21 @@ def upgrade() -> None:
         sa.Column("claimed_by", sa.Text(), nullable=True),
         sa.Column("done", sa.Boolean(), nullable=False),
         *_ticked(),
-        sa.PrimaryKeyConstraint("id", name="pk_task"),
-        _fk_to_plan("task"),
     )
     op.create_index("ix_task_plan_id", "task", ["plan_id"])
-    op.create_table(
+    _plan_child(
         "checklist_item",
-        sa.Column("id", sa.Integer(), nullable=False),
-        _plan_fk(),
         sa.Column("key", sa.String(64), nullable=False),
         sa.Column("label", sa.Text(), nullable=True),
         sa.Column("custom", sa.Boolean(), nullable=False),
         *_ticked(),
-        sa.PrimaryKeyConstraint("id", name="pk_checklist_item"),
-        _fk_to_plan("checklist_item"),
         sa.UniqueConstraint("plan_id", "key", name="uq_checklist_item_plan_id_key"),
     )
-    op.create_table(
+    _plan_child(
         "partner_invite",
-        sa.Column("id", sa.Integer(), nullable=False),
-        _plan_fk(),
         sa.Column("token_hash", sa.String(128), nullable=False),
         sa.Column("expires_at", _TS, nullable=False),
         sa.Column("used_at", _TS, nullable=True),
-        sa.PrimaryKeyConstraint("id", name="pk_partner_invite"),
-        _fk_to_plan("partner_invite"),
         sa.UniqueConstraint("token_hash", name="uq_partner_invite_token_hash"),
     )
     op.create_index("ix_partner_invite_plan_id", "partner_invite", ["plan_id"])
