@@ -190,12 +190,4 @@ class PartnerInviteRow(Base):
 
 
 # Children first: the order in which rows are counted, and tables dropped.
-ALL_TABLES = (
-    "answer",
-    "task",
-    "checklist_item",
-    "partner_invite",
-    "plan",
-    "member",
-    "association",
-)
+ALL_TABLES = ("answer", "task", "checklist_item", "partner_invite", "plan", "member", "association")

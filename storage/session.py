@@ -20,8 +20,6 @@ from storage.member_cache import MemberCache
 OPEN = "open"
 CLOSED = "closed"
 
-_dumps = json.dumps
-
 
 class Driver(Protocol):
     dialect: str
@@ -179,22 +177,30 @@ class StoreSession:
         now = driver.stamp(datetime.now(UTC))
         name, params = self._scoped("save_plan")
         params.update(plan_id=plan.id, seen_version=seen_version, now=now, **_plan_values(plan))
-        values = [None if a.value is None else _dumps(a.value) for a in answers]
+        history = [
+            {
+                "plan_id": plan.id,
+                "question": a.question,
+                "value": None if a.value is None else json.dumps(a.value),
+                "member_external_id": a.member.user_id,
+                "member_name": a.member.name,
+                "created_at": now,
+            }
+            for a in answers
+        ]
         entry = (self._association_id or 0, member.user_id, member.name)
         if driver.dialect == "postgresql":
             # One round trip: the member and the answers are written from the row the
             # version-checked UPDATE returned, or not at all.
             write_member = self._association_id is None or self._unknown(entry)
+            columns = ("question", "value", "member_external_id", "member_name")
             rows = await self._rows(
                 name.replace("save_plan", "save_all"),
                 **params,
                 member_id=member.user_id,
                 member_name=member.name,
                 write_member=write_member,
-                answer_question=[a.question for a in answers],
-                answer_value=values,
-                answer_member_external_id=[a.member.user_id for a in answers],
-                answer_member_name=[a.member.name for a in answers],
+                **{f"answer_{c}": [row[c] for row in history] for c in columns},
             )
             if not rows:
                 return False
@@ -208,22 +214,8 @@ class StoreSession:
                 return False
             self._association_id = rows[0][0]
             await self._ensure_member(rows[0][0], member)
-            if answers:
-                await driver.run_many(
-                    self._conn,
-                    "insert_answer",
-                    [
-                        {
-                            "plan_id": plan.id,
-                            "question": a.question,
-                            "value": value,
-                            "member_external_id": a.member.user_id,
-                            "member_name": a.member.name,
-                            "created_at": now,
-                        }
-                        for a, value in zip(answers, values, strict=True)
-                    ],
-                )
+            if history:
+                await driver.run_many(self._conn, "insert_answer", history)
         if tasks is not None:
             rows = [_row(t, driver, done=t.done_by is not None) for t in tasks]
             await self._replace("task", plan.id, rows)
@@ -335,8 +327,8 @@ def _plan_values(plan: Plan) -> dict[str, Any]:
         "new_state": plan.state,
         "new_status": plan.status,
         "new_language": plan.language,
-        "new_answers": _dumps(plan.answers),
-        "new_meta": _dumps(plan.meta),
+        "new_answers": json.dumps(plan.answers),
+        "new_meta": json.dumps(plan.meta),
     }
 
 

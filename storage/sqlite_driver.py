@@ -109,9 +109,6 @@ class SqliteDriver:
         return conn
 
     async def acquire(self) -> sqlite3.Connection:
-        return self.connect()
-
-    def connect(self) -> sqlite3.Connection:
         if self._closed:
             raise RuntimeError("the store is closed")
         return self._idle.pop() if self._idle else self._connect()

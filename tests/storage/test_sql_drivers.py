@@ -217,7 +217,7 @@ async def test_sqlite_connections_are_configured(tmp_path: Path) -> None:
     try:
         driver = store.driver
         assert isinstance(driver, sqlite_driver.SqliteDriver)
-        conn = driver.connect()
+        conn = await driver.acquire()
         try:
             pragmas = {
                 name: conn.execute(f"PRAGMA {name}").fetchall()[0][0]
