@@ -37,7 +37,7 @@ EVENT_ITEMS = len(checklist.PREPARATION) + len(checklist.FORM_ITEMS["event"])  #
 
 
 def telegram_chat(chat_id: int) -> ChatRef:
-    """The ChatRef the adapter makes of an offline chat (see tg_offline.chat_dict)."""
+    """The ChatRef the adapter makes of an offline chat (see bot.telegram.offline.chat_dict)."""
     if chat_id < 0:
         return ChatRef("telegram", str(chat_id), "group", "Green Club")
     return ChatRef("telegram", str(chat_id), "private", "Aino Virta")
