@@ -99,21 +99,29 @@ class StoreSession:
     # -- reads ------------------------------------------------------------------------------
 
     async def current_plan(self) -> Plan | None:
+        plans = await self._plans("current_plan")
+        return plans[0] if plans else None
+
+    async def plans(self) -> list[Plan]:
+        return await self._plans("recent_plans")
+
+    async def _plans(self, name: str) -> list[Plan]:
         chat = self._chat
-        rows = await self._rows("current_plan", chat_transport=chat.transport, chat_id=chat.chat_id)
-        if not rows:
-            return None
-        plan_id, association_id, state, version, status, language, answers, meta = rows[0]
-        self._association_id = association_id
-        return Plan(
-            id=plan_id,
-            state=state,
-            version=version,
-            status=status,
-            language=language,
-            answers=_json(answers),
-            meta=_json(meta),
-        )
+        rows = await self._rows(name, chat_transport=chat.transport, chat_id=chat.chat_id)
+        if rows:
+            self._association_id = rows[0][1]
+        return [
+            Plan(
+                id=i,
+                state=state,
+                version=version,
+                status=status,
+                language=language,
+                answers=_json(answers),
+                meta=_json(meta),
+            )
+            for i, _, state, version, status, language, answers, meta in rows
+        ]
 
     async def last_answer(self, plan_id: int, question: str) -> AnswerRecord | None:
         name, scope = self._scoped("last_answer")

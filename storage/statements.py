@@ -44,6 +44,9 @@ alembic_version = Table("alembic_version", MetaData(), Column("version_num", Str
 
 ONE = literal_column("1")
 
+# The chat's plans, newest first (/plans; the latest finished one for its checklist and tasks).
+MAX_PLANS = 20
+
 
 def p(name: str, column: Column[Any] | None = None) -> Any:
     """A named parameter, typed like ``column`` (asyncpg needs the type in its cast)."""
@@ -155,6 +158,21 @@ def _save_all(scope: ColumnElement[Any]) -> Any:
     )
 
 
+def _plans_of_chat() -> Any:
+    """The chat's plans, newest first: the association by its unique key, then an index probe
+    on (association_id, id)."""
+    columns = ("id", "association_id", "state", "version", "status", "language", "answers", "meta")
+    return (
+        select(*(plan.c[n] for n in columns))
+        .join(association, association.c.id == plan.c.association_id)
+        .where(
+            association.c.transport == p("chat_transport"),
+            association.c.external_id == p("chat_id"),
+        )
+        .order_by(plan.c.id.desc())
+    )
+
+
 def _find_association(*, lock: bool) -> Any:
     stmt = select(association.c.id, association.c.title).where(
         association.c.transport == p("chat_transport"), association.c.external_id == p("chat_id")
@@ -181,21 +199,8 @@ def statements(dialect_name: str) -> dict[str, Any]:
     pg = dialect_name == "postgresql"
     upsert = postgresql.insert if pg else sqlite.insert
     defined: dict[str, Any] = {
-        "current_plan": select(
-            *(
-                plan.c[n]
-                for n in ("id", "association_id", "state", "version", "status", "language")
-            ),
-            plan.c.answers,
-            plan.c.meta,
-        )
-        .join(association, association.c.id == plan.c.association_id)
-        .where(
-            association.c.transport == p("chat_transport"),
-            association.c.external_id == p("chat_id"),
-        )
-        .order_by(plan.c.id.desc())
-        .limit(1),
+        "current_plan": _plans_of_chat().limit(1),
+        "recent_plans": _plans_of_chat().limit(MAX_PLANS),
         "find_association": _find_association(lock=pg),
         "insert_association": upsert(association)
         .inline()

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from bot.config import Settings
-from bot.telegram.deps import Service
+from bot.telegram.deps import DEPS, Service
 from bot.telegram.offline import Member, OfflineRequest
 from flows.model import ChatRef, Plan
 
@@ -28,6 +28,12 @@ class Bot:
 
     async def close(self) -> None:
         await self.app.shutdown()
+
+
+async def settled(*apps: Any) -> None:
+    """Wait for the calls the apps' updates made alongside (answers to taps, redraws)."""
+    for app in apps:
+        await app.bot_data[DEPS].redraws.drain()
 
 
 def chat(chat_id: int) -> ChatRef:
