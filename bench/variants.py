@@ -111,10 +111,11 @@ def _builder(api: OfflineRequest) -> ApplicationBuilder[Any, Any, Any, Any, Any,
 
 
 class Partnerbot(Variant):
-    def __init__(self, url: str, name: str = PARTNERBOT) -> None:
+    def __init__(self, url: str, name: str = PARTNERBOT, instance: int = 0, of: int = 1) -> None:
         self.name = name
         self.url = url
-        self.api = OfflineRequest(history=False)
+        # Instance ``instance`` of ``of`` sharing the chats: message ids of its own.
+        self.api = OfflineRequest(history=False, first_id=100 + instance, id_step=of)
         self.store: Any = None
 
     async def start(self) -> None:
@@ -260,10 +261,12 @@ def make(
     script: Script | None,
     url: str | None = None,
     name: str = "",
+    instance: int = 0,
+    of: int = 1,
 ) -> Variant:
     if kind == PARTNERBOT:
         assert url is not None
-        return Partnerbot(url, name or PARTNERBOT)
+        return Partnerbot(url, name or PARTNERBOT, instance, of)
     if kind == CONVERSATION:
         assert script is not None
         return Conversation(script)

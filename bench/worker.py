@@ -13,7 +13,7 @@ import multiprocessing
 import sqlite3
 import sys
 import traceback
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from multiprocessing.connection import Connection
 from typing import Any
 
@@ -33,6 +33,7 @@ class Spec:
     kind: str  # bench.variants: PARTNERBOT, CONVERSATION or ECHO
     url: str | None = None  # Partnerbot's database
     instances: int = 1  # 2: two processes on one database, sharing the chats (PairWorker)
+    instance: int = 0  # which of them
 
 
 class LocalWorker:
@@ -47,7 +48,10 @@ class LocalWorker:
         self.started_rss = 0
 
     async def start(self) -> None:
-        self.variant = make(self.spec.kind, self.script, self.spec.url, self.spec.name)
+        spec = self.spec
+        self.variant = make(
+            spec.kind, self.script, spec.url, spec.name, spec.instance, spec.instances
+        )
         await self.variant.start()
         self.started_rss = rss()
 
@@ -173,7 +177,7 @@ class PairWorker:
     def __init__(self, spec: Spec, script: Script) -> None:
         self.spec = spec
         self.script = script
-        self.halves = [ProcessWorker(spec, script), ProcessWorker(spec, script)]
+        self.halves = [ProcessWorker(replace(spec, instance=n), script) for n in (0, 1)]
         self.started_rss = 0
         self._wall = 0.0
 

@@ -97,7 +97,7 @@ def timed_out() -> TimedOut:
 
 
 class OfflineRequest(BaseRequest):
-    def __init__(self, *, history: bool = True) -> None:
+    def __init__(self, *, history: bool = True, first_id: int = 100, id_step: int = 1) -> None:
         self.history = history
         self.count = 0  # calls made
         self.calls: list[Call] = []  # with history, or while ``record`` is True
@@ -108,7 +108,10 @@ class OfflineRequest(BaseRequest):
         self.messages: dict[tuple[int, int], dict[str, Any]] = {}
         self.newest: dict[int, int] = {}  # chat id -> the id of its newest message
         self._failures: dict[str, deque[Failure | BaseException]] = defaultdict(deque)
-        self._message_ids = itertools.count(100)
+        # Message ids this "Telegram" gives out; two bot instances in one benchmark get
+        # disjoint ones (first_id 100 and 101, step 2), as the real one gives each message its own.
+        self._message_ids = itertools.count(first_id, id_step)
+        self._first_id, self._id_step = first_id, id_step
         # (chat_id, user_id) -> status getChatMember reports ("member" when not set)
         self.member_status: dict[tuple[int, int], str] = {}
 
@@ -145,7 +148,11 @@ class OfflineRequest(BaseRequest):
             self.messages.pop((chat_id, newest or 0), None)
 
     def adopt(self, chat_id: int, message: dict[str, Any]) -> None:
-        """Take ``message`` as the chat's newest (sent by another bot instance)."""
+        """Take ``message`` as the chat's newest (sent by another bot instance). Message ids
+        grow within a chat, whoever sent them: the next one given out here is higher."""
+        following = max(next(self._message_ids), message["message_id"] + 1)
+        following += -(following - self._first_id) % self._id_step  # stay in our own ids
+        self._message_ids = itertools.count(following, self._id_step)
         if not self.history:
             self.forget([chat_id])
         self.newest[chat_id] = message["message_id"]

@@ -7,7 +7,7 @@ import logging
 from typing import Any
 
 import pytest
-from tg_support import TOKEN, Bot, current_plan, snapshot
+from tg_support import TOKEN, Bot, current_plan, settled, snapshot
 
 from bot.telegram.app import MENU
 from bot.telegram.callback_data import Action, ButtonData, decode, encode
@@ -100,6 +100,7 @@ class QueuedMember(Member):
     async def send(self, update: Any) -> None:
         app = self.app
         await app.update_processor.process_update(update, app.process_update(update))
+        await settled(app)  # its redraws, as Member.send's callers do
 
 
 async def test_no_empty_per_chat_data_is_kept(bot: Bot, store: Any) -> None:
