@@ -7,12 +7,12 @@ import logging
 from typing import Any
 
 import pytest
-from tg_offline import BOT_USERNAME, Member, buttons
-from tg_support import TOKEN, Bot, current_plan, snapshot
+from tg_support import TOKEN, Bot, current_plan, settled, snapshot
 
 from bot.telegram.app import MENU
 from bot.telegram.callback_data import Action, ButtonData, decode, encode
 from bot.telegram.handlers import MAX_TEXT
+from bot.telegram.offline import BOT_USERNAME, Member, buttons
 from flows.events import Skip, Start, Text
 from flows.model import DONE, ChatRef, MemberRef
 from flows.texts import t
@@ -91,6 +91,30 @@ async def test_whole_private_conversation(bot: Bot, store: Any) -> None:
     assert any(m["text"].endswith(t("ui.answered", answer=TYPED)) for m in answered)
     # Only the result (second last, before the reasoning) still has buttons.
     assert all("reply_markup" not in m for m in member.messages()[:-2])
+
+
+class QueuedMember(Member):
+    """A member whose updates go through the Application's update processor, as in
+    production (polling or webhook), not straight to ``process_update``."""
+
+    async def send(self, update: Any) -> None:
+        app = self.app
+        await app.update_processor.process_update(update, app.process_update(update))
+        await settled(app)  # its redraws, as Member.send's callers do
+
+
+async def test_no_empty_per_chat_data_is_kept(bot: Bot, store: Any) -> None:
+    member = QueuedMember(bot.app, bot.request, user_id=5151)
+    await member.say("/start")
+    # While a question is shown, the chat's entry remembers its message.
+    assert bot.app.chat_data[member.chat_id]
+    await play_to_result(member)
+    plan = await current_plan(store, member.chat_id)
+    assert plan is not None and plan.status == DONE
+    # The plan is done: what PTB would still keep for the chat and the member is empty, so
+    # nothing is kept (state lives in the database).
+    assert member.chat_id not in bot.app.chat_data
+    assert member.user["id"] not in bot.app.user_data
 
 
 async def test_multi_select_edits_in_place(bot: Bot, store: Any) -> None:
