@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
 OPEN = "open"
@@ -142,3 +143,25 @@ class ChecklistRecord:
     @property
     def done(self) -> bool:
         return self.done_by is not None
+
+
+@dataclass(frozen=True)
+class Invite:
+    """A stored invite to a plan's partner, found by its code's hash."""
+
+    plan_id: int  # the inviting side's plan
+    inviter: str  # the inviting association's name (its chat title)
+    inviter_chat_id: str
+    plan_status: str
+    answers: dict[str, Any]  # the inviting plan's answers (only its choices are shown)
+    expires_at: datetime
+    used_at: datetime | None = None
+    revoked_at: datetime | None = None
+
+
+@dataclass(frozen=True)
+class OtherHalf:
+    """The other half of a two-sided plan, as the store links it (read-only here)."""
+
+    plan: Plan
+    chat: ChatRef

@@ -4,9 +4,19 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from contextlib import AbstractAsyncContextManager
+from datetime import datetime
 from typing import Protocol
 
-from flows.model import AnswerRecord, ChatRef, ChecklistRecord, MemberRef, Plan, TaskRecord
+from flows.model import (
+    AnswerRecord,
+    ChatRef,
+    ChecklistRecord,
+    Invite,
+    MemberRef,
+    OtherHalf,
+    Plan,
+    TaskRecord,
+)
 
 
 class PlanSession(Protocol):
@@ -52,6 +62,31 @@ class PlanSession(Protocol):
 
     async def answer_history(self, plan_id: int) -> list[AnswerRecord]:
         """Every answer of a plan, oldest first."""
+
+    # Two-sided plans. Codes are never stored: only their hash reaches the store.
+
+    async def create_invite(
+        self, plan_id: int, token_hash: str, expires_at: datetime, now: datetime
+    ) -> int:
+        """A new invite to the chat's plan ``plan_id``; earlier live ones are revoked (count)."""
+
+    async def revoke_invites(self, plan_id: int, now: datetime) -> int:
+        """End the plan's live invite; how many were live."""
+
+    async def invite(self, token_hash: str) -> Invite | None:
+        """The invite with this code hash, whatever its state, or None."""
+
+    async def claim_invite(self, token_hash: str, partner_plan_id: int, now: datetime) -> bool:
+        """Use a live invite for the partner's half; exactly one of concurrent claims wins."""
+
+    async def decline_invite(self, token_hash: str, now: datetime) -> bool:
+        """End a live invite because the partner said no."""
+
+    async def other_half(self, plan_id: int) -> OtherHalf | None:
+        """The plan an invite joined to ``plan_id``, on either side, or None."""
+
+    async def linked_chats(self) -> list[ChatRef]:
+        """The chats holding the other half of this chat's plans."""
 
 
 class PlanStore(Protocol):

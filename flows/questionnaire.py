@@ -32,6 +32,13 @@ PARTS: tuple[str, ...] = (OUR_SIDE, PARTNER_SIDE, THE_PLAN, TIME_AND_MONEY)
 
 SCALE_VALUES: tuple[str, ...] = ("1", "2", "3", "4", "5")
 
+# A two-sided plan has two halves (DESIGN "Two-sided plans"). The partner's half is a plan of
+# the partner's own chat whose answers carry SIDE = THEIRS: only the questions of that side
+# apply to it, asked from the partner's point of view. Our half has no SIDE key at all.
+SIDE = "_side"
+OURS = "ours"
+THEIRS = "theirs"
+
 # What a party can bring; the same list serves "we offer", "we look for" and "partner offers".
 RESOURCES: tuple[str, ...] = (
     "knowledge",  # factual knowledge of a subject
@@ -98,12 +105,16 @@ class Question:
     when: Condition | None = None
     max_length: int = 600
     weights: Weights = field(default_factory=lambda: MappingProxyType({}))
+    # Which half of a plan asks it: ours (the inviting association) or the partner's own.
+    side: str = OURS
 
     @property
     def option_group(self) -> str:
         return self.option_set or self.key
 
     def applies(self, answers: Mapping[str, Any]) -> bool:
+        if answers.get(SIDE, OURS) != self.side:
+            return False
         return self.when is None or self.when.holds(answers)
 
 
@@ -382,6 +393,77 @@ QUESTIONS: tuple[Question, ...] = (
             substantial={S: 3},
         ),
     ),
+    # --- The partner's half: the same four parts, from the partner's point of view --------------
+    Question("p_name", TEXT, OUR_SIDE, max_length=200, side=THEIRS),
+    Question(
+        "p_kind",
+        CHOICE,
+        OUR_SIDE,
+        ("association", "company", "public_body", "other"),
+        option_set="p_kind",
+        side=THEIRS,
+    ),
+    Question("p_offer", MULTI, OUR_SIDE, RESOURCES, option_set="resource", side=THEIRS),
+    Question(
+        "p_need", MULTI, OUR_SIDE, RESOURCES, option_set="resource", skippable=True, side=THEIRS
+    ),
+    Question(
+        "p_field_closeness",
+        SCALE,
+        PARTNER_SIDE,
+        SCALE_VALUES,
+        option_set="field_closeness",
+        side=THEIRS,
+    ),
+    Question(
+        "p_value_closeness",
+        SCALE,
+        PARTNER_SIDE,
+        SCALE_VALUES,
+        option_set="value_closeness",
+        side=THEIRS,
+    ),
+    Question(
+        "p_value_conflict",
+        CHOICE,
+        PARTNER_SIDE,
+        ("none", "tobacco", "alcohol", "gambling", "other"),
+        option_set="value_conflict",
+        side=THEIRS,
+    ),
+    Question(
+        "p_time_span",
+        CHOICE,
+        THE_PLAN,
+        ("one_day", "campaign", "about_year", "ongoing", "several_years"),
+        option_set="time_span",
+        side=THEIRS,
+    ),
+    Question(
+        "p_money",
+        CHOICE,
+        TIME_AND_MONEY,
+        (
+            "none",
+            "shared_costs",
+            "sponsor",
+            "member_offers",
+            "joint_product",
+            "sales_share",
+            "joint_funding",
+        ),
+        option_set="money",
+        side=THEIRS,
+    ),
+    Question(
+        "p_commitment",
+        CHOICE,
+        TIME_AND_MONEY,
+        ("few_hours", "some_days", "monthly", "substantial"),
+        option_set="commitment",
+        side=THEIRS,
+    ),
+    Question("p_contact", TEXT, TIME_AND_MONEY, max_length=200, side=THEIRS),
 )
 
 _INDEX: dict[str, int] = {q.key: i for i, q in enumerate(QUESTIONS)}
@@ -422,6 +504,15 @@ def previous_key(before: str, answers: Mapping[str, Any]) -> str | None:
         if q.applies(answers):
             return q.key
     return None
+
+
+def partner_half_answers() -> dict[str, Any]:
+    """The answers a partner's half starts with: only its marker."""
+    return {SIDE: THEIRS}
+
+
+def side_of(answers: Mapping[str, Any]) -> str:
+    return str(answers.get(SIDE, OURS))
 
 
 def first_unanswered(answers: Mapping[str, Any]) -> str:

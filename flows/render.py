@@ -13,6 +13,7 @@ from flows.questionnaire import (
     PARTS,
     REVIEW,
     SCALE,
+    SIDE,
     TEXT,
     Question,
     applicable,
@@ -219,7 +220,7 @@ def plans_reply(plans: Sequence[Plan], lang: str) -> Reply:
     lines = [t("ui.plans_title", lang)]
     work = next((p for p in plans if p.status == DONE), None)
     for position, plan in enumerate(plans):
-        answered = sum(1 for value in plan.answers.values() if value is not None)
+        answered = sum(1 for k, v in plan.answers.items() if v is not None and k != SIDE)
         if plan.status == DONE:
             form = (plan.meta.get("result") or {}).get("form")
             name = t(f"form.{form}.name", lang) if form else t("ui.plans_finished", lang)

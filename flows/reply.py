@@ -14,6 +14,7 @@ INFO = "info"  # a summary or a notice; nothing to answer
 INVALID = "invalid"  # bad input: nothing changed; says what is expected
 STALE = "stale"  # a button of an earlier step: nothing changed
 CONFLICT = "conflict"  # someone else answered first: nothing changed
+INVITE = "invite"  # an invite opened by the partner: who invites, for what; join or decline
 
 
 @dataclass(frozen=True)
@@ -54,3 +55,5 @@ class Reply:
     # RESULT: the full reasoning, shown on request (the first message stays short).
     details: str | None = None
     language: str = ""  # the language the text is in (the plan's, or the member's)
+    # A new invite's code (shown once: only its hash is stored); the transport makes the link.
+    invite_code: str | None = None

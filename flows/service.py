@@ -4,19 +4,21 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import replace
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from flows import events as ev
 from flows import reply as kinds
+from flows import twosided
 from flows.checklist import items as checklist_items
 from flows.conversation import apply, new_plan
 from flows.export import agreement
-from flows.model import DONE, ChatRef, MemberRef, Plan
+from flows.model import DONE, ChatRef, Invite, MemberRef, Plan
 from flows.ports import PlanSession, PlanStore
+from flows.questionnaire import OURS, THEIRS, first_unanswered, partner_half_answers, side_of
 from flows.render import current_reply, notice, plans_reply
-from flows.reply import Reply
-from flows.texts import supported
+from flows.reply import Option, Reply
+from flows.texts import supported, t
 from flows.workboard import apply_work, plan_forms
 
 # Checklist ticks and task claims commute (each names the state it wants), so a write that
@@ -52,10 +54,12 @@ class PlanningService:
         store: PlanStore,
         language: str = "en",
         clock: Callable[[], datetime] = _utc_now,
+        invite_days: int = twosided.DEFAULT_INVITE_DAYS,
     ) -> None:
         self.store = store
         self.language = language
         self.clock = clock
+        self.invite_days = invite_days
 
     def language_for(self, member: MemberRef | None) -> str:
         """The language of a chat without a plan: the member's own, else the default."""
@@ -90,6 +94,9 @@ class PlanningService:
                     return notice(kinds.INVALID, "ui.language_unknown", lang)
                 plan = await session.create_plan(new_plan(chosen, chat.is_group), member)
                 return notice(kinds.INFO, "ui.language_set", chosen, plan)
+            if plan is not None and isinstance(event, ev.Restart) and _is_partner_half(plan):
+                # The invite links this very plan: a new one would leave the link behind.
+                return notice(kinds.INVALID, "two.no_restart", lang, plan)
             if plan is None or isinstance(event, ev.Restart):
                 if not isinstance(event, ev.Start | ev.Restart):
                     return notice(kinds.INFO, "ui.no_plan", lang)
@@ -100,13 +107,15 @@ class PlanningService:
                 return _in(current_reply(plan, plan.language, changed=True), plan.language)
             outcome = apply(plan, member, event)
             if not outcome.changed:
-                return _in(outcome.reply, plan.language)
+                reply = await self._two_sided(session, chat, outcome.plan, outcome.reply)
+                return _in(reply, plan.language)
             saved = await session.save_plan(
                 outcome.plan, plan.version, member, outcome.records, outcome.tasks
             )
             if saved:
                 # Buttons carry the version they were shown at: the one just written.
                 reply = replace(outcome.reply, version=outcome.plan.version)
+                reply = await self._two_sided(session, chat, outcome.plan, reply)
                 return _in(reply, outcome.plan.language)
             return await self._conflict(session, plan, outcome.reply.previous_question)
 
@@ -138,6 +147,142 @@ class PlanningService:
             )
             reply = replace(outcome.reply, version=plan.version)
             return _in(reply, plan.language) if saved else None
+
+    # -- two-sided plans ----------------------------------------------------------------------
+
+    async def _two_sided(
+        self, session: PlanSession, chat: ChatRef, plan: Plan, reply: Reply
+    ) -> Reply:
+        """A result of either half of a two-sided plan is the merged one, once both halves
+        are done; until then the waiting side is told so."""
+        if reply.kind != kinds.RESULT or plan.id is None:
+            return reply
+        lang = plan.language
+        is_host = side_of(plan.answers) == OURS
+        half = await session.other_half(plan.id)
+        if half is None:
+            if is_host:
+                return reply
+            return notice(kinds.INFO, "two.partner_left", lang, plan)
+        other = half.plan
+        if other.status != DONE:
+            if is_host:
+                return replace(reply, notes=(*reply.notes, t("two.waiting_partner", lang)))
+            return notice(kinds.INFO, "two.waiting_host", lang, plan, host=half.chat.title)
+        ours, theirs = (plan, other) if is_host else (other, plan)
+        host = half.chat.title if not is_host else chat.title
+        host = host or t("two.host_unnamed", lang)
+        partner = _partner_name(theirs, lang)
+        text, details = twosided.merged_text(
+            ours.answers,
+            theirs.answers,
+            viewer_is_host=is_host,
+            host=host,
+            partner=partner,
+            lang=lang,
+        )
+        return replace(reply, text=text, details=details)
+
+    async def invite(self, chat: ChatRef, member: MemberRef, *, revoke: bool = False) -> Reply:
+        """A new invite for the chat's plan (the old one is revoked), or, with ``revoke``,
+        the live invite ended. The code is in ``Reply.invite_code``; only its hash is kept."""
+        now = self.clock()
+        async with self.store.session(chat) as session:
+            plan = await work_plan(session)
+            if plan is None or plan.id is None:
+                return notice(kinds.INFO, "ui.no_plan", self.language_for(member))
+            lang = plan.language
+            if _is_partner_half(plan):
+                return notice(kinds.INVALID, "two.partner_cannot_invite", lang, plan)
+            if revoke:
+                ended = await session.revoke_invites(plan.id, now)
+                return notice(kinds.INFO, "two.revoked" if ended else "two.no_live_invite", lang)
+            if await session.other_half(plan.id) is not None:
+                return notice(kinds.INFO, "two.already_joined", lang, plan)
+            code = twosided.new_code()
+            expires = now + timedelta(days=self.invite_days)
+            await session.create_invite(plan.id, twosided.code_hash(code), expires, now)
+        reply = notice(kinds.INFO, "two.invite_made", lang, plan, days=self.invite_days)
+        return replace(reply, invite_code=code)
+
+    async def _live(self, session: PlanSession, chat: ChatRef, code: str) -> Invite | str:
+        """The invite a code names if it can be used now, else the key of the line saying why."""
+        if not twosided.well_formed(code):
+            return "two.code_unknown"
+        found = await session.invite(twosided.code_hash(code))
+        if found is None:
+            return "two.code_unknown"
+        if found.revoked_at is not None:
+            return "two.code_revoked"
+        if found.used_at is not None:
+            return "two.code_used"
+        if found.expires_at <= self.clock():
+            return "two.code_expired"
+        if found.inviter_chat_id == chat.chat_id:
+            return "two.own_invite"
+        return found
+
+    async def open_invite(self, chat: ChatRef, member: MemberRef, code: str) -> Reply:
+        """What whoever opens an invite link sees: who invites, for what, what is shared;
+        [Join] or [Decline]. A bad code gets one line and changes nothing."""
+        lang = self.language_for(member)
+        async with self.store.session(chat) as session:
+            found = await self._live(session, chat, code)
+        if isinstance(found, str):
+            return notice(kinds.INVALID, found, lang)
+        text = twosided.preview_text(found.inviter or "?", found.answers, lang)
+        options = (
+            Option(JOIN, t("two.join", lang)),
+            Option(DECLINE, t("two.decline", lang)),
+        )
+        return Reply(kind=kinds.INVITE, text=text, options=options, language=lang)
+
+    async def join(self, chat: ChatRef, member: MemberRef, code: str) -> Reply:
+        """Join as the partner: the partner's half begins in this chat, at its first question.
+        Of two people joining with one code at the same moment, one gets in."""
+        lang = self.language_for(member)
+        try:
+            return await self._join(chat, member, code, lang)
+        except _LostClaim:
+            return notice(kinds.INVALID, "two.code_used", lang)
+
+    async def _join(self, chat: ChatRef, member: MemberRef, code: str, lang: str) -> Reply:
+        async with self.store.session(chat) as session:
+            found = await self._live(session, chat, code)
+            if isinstance(found, str):
+                return notice(kinds.INVALID, found, lang)
+            answers = partner_half_answers()
+            meta: dict[str, Any] = {"host": {"plan": found.plan_id, "name": found.inviter}}
+            if chat.is_group:
+                meta["group"] = True
+            plan = Plan(
+                id=None, state=first_unanswered(answers), language=lang, answers=answers, meta=meta
+            )
+            plan = await session.create_plan(plan, member)
+            assert plan.id is not None
+            if not await session.claim_invite(twosided.code_hash(code), plan.id, self.clock()):
+                raise _LostClaim  # rolls the new plan back
+        reply = current_reply(plan, lang, changed=True)
+        header = t("two.joined", lang, host=found.inviter or "?")
+        return _in(replace(reply, header=header), lang)
+
+    async def decline(self, chat: ChatRef, member: MemberRef, code: str) -> Reply:
+        lang = self.language_for(member)
+        async with self.store.session(chat) as session:
+            found = await self._live(session, chat, code)
+            if isinstance(found, str):
+                return notice(kinds.INVALID, found, lang)
+            await session.decline_invite(twosided.code_hash(code), self.clock())
+        return notice(kinds.INFO, "two.declined", lang)
+
+    async def partner_chats(self, chat: ChatRef) -> list[ChatRef]:
+        """The chats holding the other half of this chat's plans (to tell them when it forgets)."""
+        async with self.store.session(chat) as session:
+            return await session.linked_chats()
+
+    def partner_left(self) -> Reply:
+        """What the other side is told when one side forgot its half."""
+        return notice(kinds.INFO, "two.partner_left", self.language)
 
     async def _conflict(self, session: PlanSession, plan: Plan, question: str | None) -> Reply:
         last = await session.last_answer(plan.id, question) if plan.id and question else None
@@ -181,6 +326,22 @@ class PlanningService:
     async def chat_moved(self, chat: ChatRef, new_chat_id: str) -> bool:
         """A group became a supergroup: its association, plans and answers move with it."""
         return await self.store.move_association(chat, new_chat_id)
+
+
+JOIN = "join"
+DECLINE = "decline"
+
+
+class _LostClaim(Exception):
+    """Another chat used the invite between our check and our claim."""
+
+
+def _is_partner_half(plan: Plan) -> bool:
+    return side_of(plan.answers) == THEIRS
+
+
+def _partner_name(theirs: Plan, lang: str) -> str:
+    return str(theirs.answers.get("p_name") or t("two.partner_unnamed", lang))
 
 
 def _in(reply: Reply, language: str) -> Reply:

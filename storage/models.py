@@ -179,14 +179,25 @@ class ChecklistItemRow(_Ticked, Base):
 
 
 class PartnerInviteRow(Base):
+    """An invite to a plan's partner, and once used, the link between the plan's two halves.
+
+    Only the code's SHA-256 is stored. ``plan_id`` is the inviting side's plan;
+    ``partner_plan_id`` the partner's half once someone joined (NULL again when the partner
+    forgot its data: ``used_at`` then tells that the partner left). Revision 0003.
+    """
+
     __tablename__ = "partner_invite"
-    __table_args__ = (Index(None, "plan_id"),)
+    __table_args__ = (Index(None, "plan_id"), Index(None, "partner_plan_id"))
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     plan_id: Mapped[int] = mapped_column(ForeignKey("plan.id", ondelete="CASCADE"))
     token_hash: Mapped[str] = mapped_column(String(128), unique=True)
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime())
     used_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    partner_plan_id: Mapped[int | None] = mapped_column(
+        ForeignKey("plan.id", ondelete="SET NULL"), nullable=True
+    )
 
 
 # Children first: the order in which rows are counted, and tables dropped.

@@ -13,7 +13,16 @@ from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any, Protocol
 
-from flows.model import AnswerRecord, ChatRef, ChecklistRecord, MemberRef, Plan, TaskRecord
+from flows.model import (
+    AnswerRecord,
+    ChatRef,
+    ChecklistRecord,
+    Invite,
+    MemberRef,
+    OtherHalf,
+    Plan,
+    TaskRecord,
+)
 from storage.member_cache import MemberCache
 
 # Plan statuses, as storage.models has them (not imported: that would load SQLAlchemy).
@@ -240,6 +249,101 @@ class StoreSession:
             for row in rows:
                 row["plan_id"] = plan_id
             await self._driver.run_many(self._conn, f"insert_{table}", rows)
+
+    # -- two-sided plans (invites) ------------------------------------------------------------
+
+    async def create_invite(
+        self, plan_id: int, token_hash: str, expires_at: datetime, now: datetime
+    ) -> int:
+        """Store a new invite to ``plan_id`` (one of this chat's plans: the caller read it
+        through this session); the plan's earlier live invites are revoked. Returns how many."""
+        await self.begin()
+        revoked = await self._rows("revoke_invites", plan_id=plan_id, now=self._driver.stamp(now))
+        await self._run(
+            "insert_invite",
+            plan_id=plan_id,
+            token_hash=token_hash,
+            expires_at=self._driver.stamp(expires_at),
+        )
+        return len(revoked)
+
+    async def revoke_invites(self, plan_id: int, now: datetime) -> int:
+        """End the plan's live invite; how many were live (0 or 1)."""
+        await self.begin()
+        rows = await self._rows("revoke_invites", plan_id=plan_id, now=self._driver.stamp(now))
+        return len(rows)
+
+    async def invite(self, token_hash: str) -> Invite | None:
+        rows = await self._rows("find_invite", token_hash=token_hash)
+        if not rows:
+            return None
+        plan_id, expires_at, used_at, revoked_at, title, chat_id, status, answers = rows[0]
+        unstamp = self._driver.unstamp
+        expires = unstamp(expires_at)
+        assert expires is not None
+        return Invite(
+            plan_id=plan_id,
+            inviter=title or "",
+            inviter_chat_id=chat_id,
+            plan_status=status,
+            answers=_json(answers),
+            expires_at=expires,
+            used_at=unstamp(used_at),
+            revoked_at=unstamp(revoked_at),
+        )
+
+    async def claim_invite(self, token_hash: str, partner_plan_id: int, now: datetime) -> bool:
+        """Use the invite for ``partner_plan_id`` if it is still live at ``now``: of two
+        people opening one link at the same moment, exactly one gets True."""
+        await self.begin()
+        rows = await self._rows(
+            "claim_invite",
+            token_hash=token_hash,
+            partner_plan_id=partner_plan_id,
+            now=self._driver.stamp(now),
+        )
+        return bool(rows)
+
+    async def decline_invite(self, token_hash: str, now: datetime) -> bool:
+        await self.begin()
+        rows = await self._rows(
+            "decline_invite", token_hash=token_hash, now=self._driver.stamp(now)
+        )
+        return bool(rows)
+
+    async def other_half(self, plan_id: int) -> OtherHalf | None:
+        """The plan an invite joined to ``plan_id`` (either side), or None."""
+        link = await self._rows("plan_link", plan_id=plan_id)
+        if not link:
+            return None
+        host, partner = link[0]
+        other = partner if host == plan_id else host
+        if other is None:  # the partner forgot its half
+            return None
+        rows = await self._rows("plan_by_id", plan_id=other)
+        if not rows:
+            return None
+        i, state, version, status, language, answers, meta, transport, chat_id, title = rows[0]
+        plan = Plan(i, state, version, status, language, _json(answers), _json(meta))
+        return OtherHalf(plan, ChatRef(transport, chat_id, title=title or ""))
+
+    async def linked_chats(self) -> list[ChatRef]:
+        """The chats holding the other half of any of this chat's plans."""
+        rows = await self._find_association()
+        if not rows:
+            return []
+        chats: list[ChatRef] = []
+        for host, partner in await self._rows("linked_plans", association_id=rows[0][0]):
+            for plan_id in (host, partner):
+                if plan_id is None:
+                    continue
+                found = await self._rows("plan_by_id", plan_id=plan_id)
+                if found and (found[0][7], found[0][8]) != (
+                    self._chat.transport,
+                    self._chat.chat_id,
+                ):
+                    chats.append(ChatRef(found[0][7], found[0][8], title=found[0][9] or ""))
+        return chats
 
     # -- administration ---------------------------------------------------------------------
 

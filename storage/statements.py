@@ -39,6 +39,7 @@ from storage.models import Base
 tables = Base.metadata.tables
 association, member, plan = tables["association"], tables["member"], tables["plan"]
 answer, task, checklist_item = tables["answer"], tables["task"], tables["checklist_item"]
+invite = tables["partner_invite"]
 # Alembic's bookkeeping: the schema revision is one row here.
 alembic_version = Table("alembic_version", MetaData(), Column("version_num", String(32)))
 
@@ -194,6 +195,79 @@ def _close_plans(*conditions: ColumnElement[bool]) -> Any:
     )
 
 
+def _live_invite(*conditions: ColumnElement[bool]) -> Any:
+    """An invite that can still be used at ``now``: not used, not revoked, not expired."""
+    return update(invite).where(
+        *conditions,
+        invite.c.used_at.is_(None),
+        invite.c.revoked_at.is_(None),
+        invite.c.expires_at > p("now", invite.c.expires_at),
+    )
+
+
+PLAN_COLUMNS = ("id", "state", "version", "status", "language", "answers", "meta")
+
+
+def _invite_statements() -> dict[str, Any]:
+    """Two-sided plans: invites, and reading the other half of a plan across associations
+    (the link row decides what is visible: only the plan an invite joined to this one)."""
+    by_hash = invite.c.token_hash == p("token_hash")
+    return {
+        "revoke_invites": update(invite)
+        .where(
+            invite.c.plan_id == p("plan_id"),
+            invite.c.used_at.is_(None),
+            invite.c.revoked_at.is_(None),
+        )
+        .values(revoked_at=p("now", invite.c.revoked_at))
+        .returning(invite.c.id),
+        "insert_invite": _insert(invite, ("plan_id", "token_hash", "expires_at")),
+        "find_invite": select(
+            invite.c.plan_id,
+            invite.c.expires_at,
+            invite.c.used_at,
+            invite.c.revoked_at,
+            association.c.title,
+            association.c.external_id,
+            plan.c.status,
+            plan.c.answers,
+        )
+        .join(plan, plan.c.id == invite.c.plan_id)
+        .join(association, association.c.id == plan.c.association_id)
+        .where(by_hash),
+        # The one statement that decides between two people opening the same link.
+        "claim_invite": _live_invite(by_hash)
+        .values(
+            used_at=p("now", invite.c.used_at),
+            partner_plan_id=p("partner_plan_id", invite.c.partner_plan_id),
+        )
+        .returning(invite.c.plan_id),
+        "decline_invite": _live_invite(by_hash)
+        .values(revoked_at=p("now", invite.c.revoked_at))
+        .returning(invite.c.plan_id),
+        # The used invite joining ``plan_id`` to another plan, whichever side it is.
+        "plan_link": select(invite.c.plan_id, invite.c.partner_plan_id)
+        .where(
+            (invite.c.plan_id == p("plan_id")) | (invite.c.partner_plan_id == p("plan_id")),
+            invite.c.used_at.is_not(None),
+        )
+        .order_by(invite.c.id.desc())
+        .limit(1),
+        "plan_by_id": select(
+            *(plan.c[n] for n in PLAN_COLUMNS),
+            association.c.transport,
+            association.c.external_id,
+            association.c.title,
+        )
+        .join(association, association.c.id == plan.c.association_id)
+        .where(plan.c.id == p("plan_id")),
+        # Plans of the association (before forgetting it) joined to another plan.
+        "linked_plans": select(invite.c.plan_id, invite.c.partner_plan_id)
+        .join(plan, (plan.c.id == invite.c.plan_id) | (plan.c.id == invite.c.partner_plan_id))
+        .where(plan.c.association_id == p("association_id"), invite.c.used_at.is_not(None)),
+    }
+
+
 def statements(dialect_name: str) -> dict[str, Any]:
     """Name -> statement for "sqlite" or "postgresql"."""
     pg = dialect_name == "postgresql"
@@ -255,6 +329,7 @@ def statements(dialect_name: str) -> dict[str, Any]:
             .scalar_subquery(),
         ),
         "schema_revision": select(alembic_version.c.version_num),
+        **_invite_statements(),
     }
     for key, make_scope in SCOPES.items():
         scope = make_scope()

@@ -9,7 +9,7 @@ from pathlib import Path
 
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
-from sqlalchemy import inspect
+from sqlalchemy import inspect, text
 from sqlalchemy.engine import Connection
 
 from storage import migrate
@@ -47,7 +47,7 @@ async def test_upgrade_downgrade_upgrade(db_url: str) -> None:
 
     await migrate.upgrade_async(db_url)
     assert await _tables(db_url) == TABLES | {"alembic_version"}
-    assert await _revision(db_url) == migrate.head_revision() == "0001"
+    assert await _revision(db_url) == migrate.head_revision() == "0003"
 
     await migrate.downgrade_async(db_url)
     assert await _tables(db_url) == {"alembic_version"}
@@ -80,7 +80,7 @@ async def test_migrated_schema_matches_the_models(db_url: str) -> None:
 
 async def test_concurrent_upgrades_in_one_process(db_url: str) -> None:
     await asyncio.gather(*(migrate.upgrade_async(db_url) for _ in range(3)))
-    assert await _revision(db_url) == "0001"
+    assert await _revision(db_url) == "0003"
     assert await _tables(db_url) == TABLES | {"alembic_version"}
 
 
@@ -97,7 +97,7 @@ async def test_instances_starting_together_migrate_once(db_url: str) -> None:
     errors = await asyncio.wait_for(asyncio.gather(*(p.communicate() for p in procs)), 120)
     for proc, (_, err) in zip(procs, errors, strict=True):
         assert proc.returncode == 0, err.decode()
-    assert await _revision(db_url) == "0001"
+    assert await _revision(db_url) == "0003"
     await migrate.upgrade_async(db_url)  # and again: nothing to do
     assert await _tables(db_url) == TABLES | {"alembic_version"}
 
@@ -105,7 +105,7 @@ async def test_instances_starting_together_migrate_once(db_url: str) -> None:
 async def test_open_migrates_by_default(db_url: str) -> None:
     store = await SqlStore.open(db_url)
     await store.close()
-    assert await _revision(db_url) == "0001"
+    assert await _revision(db_url) == "0003"
 
 
 def test_sync_api_outside_an_event_loop(tmp_path) -> None:
@@ -116,3 +116,55 @@ def test_sync_api_outside_an_event_loop(tmp_path) -> None:
     migrate.downgrade(url)
     migrate.upgrade(url, "0001")
     assert asyncio.run(_revision(url)) == "0001"
+
+
+async def test_0003_adds_the_partner_link_and_goes_back(db_url: str) -> None:
+    """0001 -> 0003 keeps a stored invite; 0003 -> 0001 drops only the new columns."""
+
+    async def columns() -> set[str]:
+        engine = make_engine(db_url)
+        try:
+            async with engine.connect() as conn:
+                found = await conn.run_sync(lambda c: inspect(c).get_columns("partner_invite"))
+                return {c["name"] for c in found}
+        finally:
+            await engine.dispose()
+
+    await migrate.upgrade_async(db_url, "0001")
+    assert {"revoked_at", "partner_plan_id"}.isdisjoint(await columns())
+    engine = make_engine(db_url)
+    try:
+        async with engine.begin() as conn:
+            await conn.execute(
+                text(
+                    "INSERT INTO association (id, transport, external_id, title, created_at) "
+                    "VALUES (1, 'console', 'a', 'A', CURRENT_TIMESTAMP)"
+                )
+            )
+            await conn.execute(
+                text(
+                    "INSERT INTO plan (id, association_id, status, state, version, language, "
+                    "answers, meta, created_at, updated_at) VALUES (1, 1, 'open', 'aims', 1, "
+                    "'en', '{}', '{}', CURRENT_TIMESTAMP, CURRENT_TIMESTAMP)"
+                )
+            )
+            await conn.execute(
+                text(
+                    "INSERT INTO partner_invite (plan_id, token_hash, expires_at) "
+                    "VALUES (1, 'h', CURRENT_TIMESTAMP)"
+                )
+            )
+        await migrate.upgrade_async(db_url)
+        assert await _revision(db_url) == "0003"
+        assert {"revoked_at", "partner_plan_id"} <= await columns()
+        async with engine.connect() as conn:
+            rows = (await conn.execute(text("SELECT token_hash FROM partner_invite"))).all()
+            assert [r[0] for r in rows] == ["h"]
+        await migrate.downgrade_async(db_url, "0001")
+        assert await _revision(db_url) == "0001"
+        assert {"revoked_at", "partner_plan_id"}.isdisjoint(await columns())
+        async with engine.connect() as conn:
+            rows = (await conn.execute(text("SELECT token_hash FROM partner_invite"))).all()
+            assert [r[0] for r in rows] == ["h"]
+    finally:
+        await engine.dispose()
