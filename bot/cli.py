@@ -56,6 +56,14 @@ CHAT_EPILOG = """\
 By default the database is the one in the settings (database.url); without one it is the
 SQLite file $XDG_DATA_HOME/partnerbot/partnerbot.db (~/.local/share/partnerbot/partnerbot.db)."""
 
+INVITE_DESCRIPTION = """\
+Print an invite code for the association's plan, so that the partner answers its own half:
+what it offers and needs, how close it sees fields and values, time and money. The code works
+once, for bot.invite_days days (PARTNERBOT_INVITE_DAYS, default 14); a new invite ends the old
+one, and --revoke ends it now. Only a hash of the code is stored. The partner answers with:
+  partnerbot chat --association PARTNER --join CODE
+Both sides then see one result, made from both halves, with any disagreements."""
+
 RUN_DESCRIPTION = """\
 Run the Telegram bot until stopped (Ctrl-C or SIGTERM). It needs a bot token: create a bot by
 sending /newbot to @BotFather in Telegram and set the token in PARTNERBOT_TOKEN or in
@@ -150,6 +158,37 @@ def build_parser() -> argparse.ArgumentParser:
         choices=shipped(),
         help="talk in this language from now on: " + ", ".join(shipped()) + " (without it: "
         "PARTNERBOT_LANGUAGE if set, else the plan's own; a new plan takes bot.language)",
+    )
+
+    chat.add_argument(
+        "--join",
+        metavar="CODE",
+        help="answer the partner's half of another association's plan, with the code that "
+        "partnerbot invite printed (once; afterwards run chat without --join to go on)",
+    )
+
+    invite = commands.add_parser(
+        "invite",
+        help="invite the partner to answer its own half of a plan",
+        description=INVITE_DESCRIPTION,
+        epilog=CHAT_EPILOG,
+        formatter_class=_Formatter,
+    )
+    invite.add_argument(
+        "--db",
+        metavar="PATH",
+        type=Path,
+        help="use this SQLite file instead of the configured database",
+    )
+    invite.add_argument(
+        "--association",
+        metavar="NAME",
+        default="default",
+        help="whose plan the partner is invited to, as named in partnerbot chat "
+        "(default: %(default)s)",
+    )
+    invite.add_argument(
+        "--revoke", action="store_true", help="end the open invite instead of making a new one"
     )
 
     commands.add_parser(
@@ -272,9 +311,60 @@ def _chat(settings: Settings, args: argparse.Namespace) -> int:
         # in a config file is only the language of a new plan.
         choose = args.language is not None or "PARTNERBOT_LANGUAGE" in os.environ
         language = args.language or settings.language
-        return chat(_database_url(settings, args.db), name, language, choose=choose)
+        url = _database_url(settings, args.db)
+        return chat(url, name, language, choose=choose, join=args.join)
     except DatabaseError as exc:
         raise ConfigError(str(exc)) from None
+
+
+def _invite(settings: Settings, args: argparse.Namespace) -> int:
+    setup_logging(settings, "DEBUG" if settings.log_level == "DEBUG" else "WARNING")
+    name = args.association.strip()
+    if not name:
+        raise ConfigError("--association must not be empty; give a name such as --association Club")
+    url = _database_url(settings, args.db)
+    print(asyncio.run(_invite_text(url, name, settings, args.revoke)))
+    return 0
+
+
+async def _invite_text(url: str, name: str, settings: Settings, revoke: bool) -> str:
+    from bot.console import console_chat, console_member
+    from flows.service import PlanningService
+    from flows.texts import t
+
+    store = await _open_store(url)
+    try:
+        service = PlanningService(
+            store, language=settings.language, invite_days=settings.invite_days
+        )
+        reply = await service.invite(console_chat(name), console_member(), revoke=revoke)
+    finally:
+        await store.close()
+    if reply.invite_code is None:
+        if reply.plan_id is None and not revoke:  # no plan at all
+            raise ConfigError(
+                f"association {name!r} has no plan to invite a partner to; plan one with: "
+                f"partnerbot chat --association {shlex.quote(name)}"
+            )
+        return reply.text
+    command = f"partnerbot chat --association PARTNER --join {reply.invite_code}"
+    return "\n".join([reply.text, t("two.console_join", reply.language, command=command)])
+
+
+async def _open_store(url: str) -> Any:
+    """The store on ``url``; ConfigError saying why not."""
+    from storage.store import SqlStore
+
+    _require_sqlite_file(url)
+    try:
+        return await SqlStore.open(url, migrate=url.startswith("sqlite"))
+    except Exception as exc:
+        logging.getLogger(__name__).debug("opening the database failed", exc_info=True)
+        detail = " ".join(str(exc).split()) or type(exc).__name__
+        raise ConfigError(
+            f"database {mask_url(url)} cannot be opened ({detail}); check --db, database.url "
+            "or PARTNERBOT_DATABASE_URL"
+        ) from None
 
 
 def _export(settings: Settings, args: argparse.Namespace) -> int:
@@ -306,18 +396,8 @@ async def _agreement(url: str, name: str, language: str) -> dict[str, Any]:
     """The association's finished plan as agreement data; ConfigError saying why not."""
     from bot.console import console_chat
     from flows.service import PlanningService
-    from storage.store import SqlStore
 
-    _require_sqlite_file(url)
-    try:
-        store = await SqlStore.open(url, migrate=url.startswith("sqlite"))
-    except Exception as exc:
-        logging.getLogger(__name__).debug("opening the database failed", exc_info=True)
-        detail = " ".join(str(exc).split()) or type(exc).__name__
-        raise ConfigError(
-            f"database {mask_url(url)} cannot be opened ({detail}); check --db, database.url "
-            "or PARTNERBOT_DATABASE_URL"
-        ) from None
+    store = await _open_store(url)
     try:
         doc = await PlanningService(store, language=language).agreement(console_chat(name))
     finally:
@@ -439,6 +519,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _run(settings)
         if args.command == "export":
             return _export(settings, args)
+        if args.command == "invite":
+            return _invite(settings, args)
         return _db(settings, args)
     except ConfigError as exc:
         print(f"partnerbot: {exc}", file=sys.stderr)

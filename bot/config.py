@@ -21,6 +21,8 @@ from typing import Any
 
 MODES = ("polling", "webhook")
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
+# How long an invite to the partner works, in days (flows.twosided has the same default).
+DEFAULT_INVITE_DAYS = 14
 DEFAULT_API_BASE_URL = "https://api.telegram.org/bot"
 # storage turns plain sqlite:// and postgresql:// URLs into these async drivers.
 DATABASE_SCHEMES = ("sqlite+aiosqlite", "postgresql+asyncpg", "sqlite", "postgresql", "postgres")
@@ -46,6 +48,7 @@ ENV_VARS: dict[str, str] = {
     "database.url": "PARTNERBOT_DATABASE_URL",
     "bot.language": "PARTNERBOT_LANGUAGE",
     "bot.log_level": "PARTNERBOT_LOG_LEVEL",
+    "bot.invite_days": "PARTNERBOT_INVITE_DAYS",
 }
 
 # The keys each TOML table may hold (anything else is a typo and is reported).
@@ -53,7 +56,7 @@ _KNOWN: dict[str, tuple[str, ...]] = {
     "telegram": ("token", "api_base_url", "mode", "webhook"),
     "telegram.webhook": ("listen", "port", "url", "secret_token", "path"),
     "database": ("url",),
-    "bot": ("language", "log_level"),
+    "bot": ("language", "log_level", "invite_days"),
 }
 
 
@@ -97,12 +100,14 @@ class Settings:
     webhook: WebhookSettings = field(default_factory=WebhookSettings)
     language: str = "en"
     log_level: str = "INFO"
+    invite_days: int = DEFAULT_INVITE_DAYS
 
     def __repr__(self) -> str:
         return (
             f"Settings(token={_mask(self.token)}, database_url={mask_url(self.database_url)!r}, "
             f"api_base_url={self.api_base_url!r}, mode={self.mode!r}, webhook={self.webhook!r}, "
-            f"language={self.language!r}, log_level={self.log_level!r})"
+            f"language={self.language!r}, log_level={self.log_level!r}, "
+            f"invite_days={self.invite_days!r})"
         )
 
     __str__ = __repr__
@@ -347,15 +352,21 @@ def load_settings(path: Path | None = None, env: Mapping[str, str] = os.environ)
         ),
         language=language,
         log_level=log_level,
+        invite_days=_whole(src, "bot.invite_days", DEFAULT_INVITE_DAYS, 1, 365),
     )
 
 
 def _port(src: _Source) -> int:
-    name = "telegram.webhook.port"
+    return _whole(src, "telegram.webhook.port", 8443, 1, 65535)
+
+
+def _whole(src: _Source, name: str, default: int, low: int, high: int) -> int:
+    """A whole-number setting from ``low`` to ``high`` (from the file, or text from the
+    environment)."""
     value, origin = src.get(name)
     if value is None:
-        return 8443
-    expected = "a whole number from 1 to 65535"
+        return default
+    expected = f"a whole number from {low} to {high}"
     if isinstance(value, bool):
         raise src.error(name, expected, value, origin)
     if isinstance(value, str):
@@ -366,7 +377,7 @@ def _port(src: _Source) -> int:
         number = value
     else:
         raise src.error(name, expected, value, origin)
-    if not 1 <= number <= 65535:
+    if not low <= number <= high:
         raise src.error(name, expected, value, origin)
     return number
 

@@ -22,8 +22,9 @@ from bot.locales import install_catalogs
 from flows.events import Back, Event, Restart, SetLanguage, Skip, Start, Summary, Text
 from flows.model import ChatRef, MemberRef
 from flows.render import progress_text
-from flows.reply import INFO, QUESTION, RESULT, REVIEW, Reply
+from flows.reply import INFO, INVITE, QUESTION, RESULT, REVIEW, Reply
 from flows.texts import language_name, languages, supported, t
+from flows.twosided import DECLINE, JOIN
 
 log = logging.getLogger(__name__)
 
@@ -43,6 +44,10 @@ class Service(Protocol):
     async def handle(
         self, chat: ChatRef, member: MemberRef, event: Event, *, plan_id: int | None = None
     ) -> Reply: ...
+
+    async def open_invite(self, chat: ChatRef, member: MemberRef, code: str) -> Reply: ...
+    async def join(self, chat: ChatRef, member: MemberRef, code: str) -> Reply: ...
+    async def decline(self, chat: ChatRef, member: MemberRef, code: str) -> Reply: ...
 
 
 def _isatty(stream: Any) -> bool:
@@ -194,11 +199,40 @@ class _Console:
         self.say(reply.text)
         await self.send(Start())  # the current question again, in the new language
 
-    async def run(self) -> int:
+    async def join(self, code: str) -> int | None:
+        """Open an invite: show it, then join or decline as the next line says. None to go on
+        with the partner's half, else the exit status (1: the code cannot be used)."""
+        reply = await self.service.open_invite(self.chat, self.member, code)
+        self.render(reply)
+        if reply.kind != INVITE:
+            return 1
+        while True:
+            line = self.read_line()
+            if line is None or line.lower() in _QUIT:
+                self.flush()
+                return 0
+            picked = _pick(line, reply)
+            if picked == JOIN:
+                joined = await self.service.join(self.chat, self.member, code)
+                self.render(joined)
+                return None if joined.kind == QUESTION else 1
+            if picked == DECLINE:
+                self.render(await self.service.decline(self.chat, self.member, code))
+                return 0
+            self.say(self.text("console.type_choice"))
+            self.flush()
+
+    async def run(self, join: str | None = None) -> int:
+        if join is not None:
+            status = await self.join(join)
+            return await self.loop() if status is None else status
         if self.choose:  # --language: the plan speaks it from now on (no word if it already did)
             reply = await self.service.handle(self.chat, self.member, SetLanguage(self.language))
             self.language = reply.language or self.language
         await self.send(Start())
+        return await self.loop()
+
+    async def loop(self) -> int:
         while True:
             line = self.read_line()
             if line is None:
@@ -239,12 +273,22 @@ async def run_console(
     *,
     language: str = "en",
     choose: bool = False,
+    join: str | None = None,
 ) -> int:
     """Hold the conversation on ``stdin``/``stdout``; returns the exit status (0).
 
     ``language``: for a new plan (and, with ``choose``, for the existing one as well).
+    ``join``: an invite code; the conversation is the partner's half of that plan.
     """
-    return await _Console(service, chat, member, stdin, stdout, language, choose).run()
+    return await _Console(service, chat, member, stdin, stdout, language, choose).run(join)
+
+
+def _pick(line: str, reply: Reply) -> str | None:
+    """The option a typed line names: its number or its label."""
+    for number, option in enumerate(reply.options, 1):
+        if line.strip() == str(number) or line.strip().lower() == option.label.lower():
+            return option.key
+    return None
 
 
 def console_chat(name: str) -> ChatRef:
@@ -289,6 +333,7 @@ async def _chat(
     stdin: TextIO,
     stdout: TextIO,
     choose: bool,
+    join: str | None = None,
 ) -> int:
     from bot.config import mask_url
     from flows.service import PlanningService
@@ -314,6 +359,7 @@ async def _chat(
             stdout,
             language=language,
             choose=choose,
+            join=join,
         )
     finally:
         await store.close()
@@ -327,6 +373,7 @@ def chat(
     stdout: TextIO | None = None,
     *,
     choose: bool = False,
+    join: str | None = None,
 ) -> int:
     """``partnerbot chat``: run the conversation on the terminal; returns the exit status.
 
@@ -350,7 +397,7 @@ def chat(
     with contextlib.suppress(ValueError):  # not the main thread: leave signals alone
         previous = signal.signal(signal.SIGINT, _interrupt)
     try:
-        return asyncio.run(_chat(database_url, association, language, stdin, stdout, choose))
+        return asyncio.run(_chat(database_url, association, language, stdin, stdout, choose, join))
     except KeyboardInterrupt:
         stdout.write("\n" + t("console.saved", language) + "\n")
         stdout.flush()

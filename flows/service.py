@@ -232,8 +232,8 @@ class PlanningService:
             return notice(kinds.INVALID, found, lang)
         text = twosided.preview_text(found.inviter or "?", found.answers, lang)
         options = (
-            Option(JOIN, t("two.join", lang)),
-            Option(DECLINE, t("two.decline", lang)),
+            Option(twosided.JOIN, t("two.join", lang)),
+            Option(twosided.DECLINE, t("two.decline", lang)),
         )
         return Reply(kind=kinds.INVITE, text=text, options=options, language=lang)
 
@@ -326,10 +326,6 @@ class PlanningService:
     async def chat_moved(self, chat: ChatRef, new_chat_id: str) -> bool:
         """A group became a supergroup: its association, plans and answers move with it."""
         return await self.store.move_association(chat, new_chat_id)
-
-
-JOIN = "join"
-DECLINE = "decline"
 
 
 class _LostClaim(Exception):

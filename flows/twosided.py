@@ -27,6 +27,9 @@ from flows.texts import t
 CODE_BYTES = 24
 CODE = re.compile(r"[A-Za-z0-9_-]{1,64}")
 DEFAULT_INVITE_DAYS = 14
+# The keys of the two options an opened invite offers.
+JOIN = "join"
+DECLINE = "decline"
 
 # Where a partner kind of theirs fits our question "what kind of partner".
 KIND_AS_PARTNER = {

@@ -281,4 +281,15 @@ def test_example_config_loads_as_is_and_with_every_setting_uncommented(env, tmp_
         "path",
         "language",
         "log_level",
+        "invite_days",
     }
+
+
+def test_invite_days_from_the_environment_and_checked(env):
+    assert load_settings(None, env).invite_days == 14
+    env["PARTNERBOT_INVITE_DAYS"] = "3"
+    assert load_settings(None, env).invite_days == 3
+    env["PARTNERBOT_INVITE_DAYS"] = "0"
+    with pytest.raises(ConfigError) as caught:
+        load_settings(None, env)
+    assert "bot.invite_days" in str(caught.value) and "1 to 365" in str(caught.value)
