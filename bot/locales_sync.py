@@ -51,7 +51,7 @@ BUTTON_KEYS = frozenset(
         *("ui.skip", "ui.back", "ui.done", "ui.finish", "ui.change_answer", "ui.back_to_review"),
         *("ui.forget_yes", "ui.forget_no", "ui.restart_yes", "ui.restart_no"),
         *("ui.use_value", "ui.vote_again", "ui.why", "ui.checklist", "ui.tasks", "ui.agreement"),
-        *("ui.invite_button", "two.join", "two.decline"),
+        *("ui.invite", "two.join", "two.decline"),
     }
 )
 # A task's button on the board carries its number and a tick ("12. ☑ "): shorter still.

@@ -57,3 +57,5 @@ class Reply:
     language: str = ""  # the language the text is in (the plan's, or the member's)
     # A new invite's code (shown once: only its hash is stored); the transport makes the link.
     invite_code: str | None = None
+    # RESULT of a plan whose partner has not joined: the transport offers [Invite the partner].
+    can_invite: bool = False

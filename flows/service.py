@@ -162,7 +162,7 @@ class PlanningService:
         half = await session.other_half(plan.id)
         if half is None:
             if is_host:
-                return reply
+                return replace(reply, can_invite=True)
             return notice(kinds.INFO, "two.partner_left", lang, plan)
         other = half.plan
         if other.status != DONE:

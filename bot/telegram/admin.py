@@ -155,7 +155,13 @@ async def forget_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> N
         chat = update.effective_chat
         assert chat is not None
         if yes:
-            reply = await deps(context).service.forget(chat_ref(chat), member=sender_ref(update))
+            from bot.telegram.invites import tell_partners_left  # (it imports this module)
+
+            service = deps(context).service
+            # The other side of a two-sided plan is told that its partner left.
+            others = await service.partner_chats(chat_ref(chat))
+            reply = await service.forget(chat_ref(chat), member=sender_ref(update))
+            await tell_partners_left(context, others)
             question_messages.forget_all(context)
             logger.info("Chat %s: everything stored for it was deleted on request", chat.id)
             text = reply.text

@@ -258,8 +258,8 @@ def _decode_confirmation(pattern: re.Pattern[str], raw: object) -> ForgetData | 
 #     r|<plan id>|<c, t, a or w>                    Checklist, Tasks, Agreement, Why this?
 
 _RESTART_PATTERN = re.compile(r"x\|(0|[1-9][0-9]{0,11})\|([yn])", re.ASCII)
-_RESULT_PATTERN = re.compile(rf"r\|({INT})\|([ctaw])", re.ASCII)
-RESULT_ACTIONS = {"c": "checklist", "t": "tasks", "a": "agreement", "w": "why"}
+_RESULT_PATTERN = re.compile(rf"r\|({INT})\|([ctawi])", re.ASCII)
+RESULT_ACTIONS = {"c": "checklist", "t": "tasks", "a": "agreement", "w": "why", "i": "invite"}
 
 
 def encode_restart(data: ForgetData) -> str:
@@ -274,7 +274,7 @@ def decode_restart(raw: object) -> ForgetData | None:
 @dataclass(frozen=True)
 class ResultButton:
     plan_id: int
-    what: str  # "checklist" | "tasks" | "agreement" | "why"
+    what: str  # "checklist" | "tasks" | "agreement" | "why" | "invite"
 
 
 def encode_result(data: ResultButton) -> str:
@@ -289,3 +289,26 @@ def decode_result(raw: object) -> ResultButton | None:
     if match is None or int(match.group(1)) < 1:
         return None
     return ResultButton(int(match.group(1)), RESULT_ACTIONS[match.group(2)])
+
+
+# [Join] / [No, thanks] under an opened invite: the code rides along (at most 64 - 4 bytes).
+_INVITE_PATTERN = re.compile(r"i\|([jd])\|([A-Za-z0-9_-]{1,60})", re.ASCII)
+
+
+@dataclass(frozen=True)
+class InviteAnswer:
+    join: bool
+    code: str
+
+
+def encode_invite(data: InviteAnswer) -> str:
+    return checked_size(f"i|{'j' if data.join else 'd'}|{data.code}")
+
+
+def decode_invite(raw: object) -> InviteAnswer | None:
+    if not fits(raw):
+        return None
+    match = _INVITE_PATTERN.fullmatch(raw)
+    if match is None:
+        return None
+    return InviteAnswer(match.group(1) == "j", match.group(2))

@@ -49,7 +49,7 @@ from telegram.ext import (
     filters,
 )
 
-from bot.telegram import question_messages
+from bot.telegram import invites, question_messages
 from bot.telegram.admin import (
     confirm,
     confirmed,
@@ -65,6 +65,7 @@ from bot.telegram.callback_data import (
     ButtonData,
     decode,
     decode_forget,
+    decode_invite,
     decode_restart,
     decode_result,
     to_event,
@@ -107,10 +108,15 @@ def start_payload(args: list[str] | None) -> str | None:
 
 async def start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     chat = update.effective_chat
-    if chat is not None and chat.type == ChatType.PRIVATE and context.args:
+    if chat is not None and context.args:
         payload = start_payload(context.args)
-        if payload in DEEP_LINKS:  # "plan" and "resume": straight to the question
-            await _run(update, context, Start())
+        if payload in DEEP_LINKS and chat.type == ChatType.PRIVATE:
+            await _run(update, context, Start())  # "plan" and "resume": straight to it
+            return
+        if payload is not None and payload not in DEEP_LINKS:
+            # An invite (?start=CODE, or ?startgroup=CODE in the partner's group); a forged
+            # or spent code gets one line. The code itself is never logged.
+            await invites.open_invite(update, context, payload)
             return
         logger.info("Ignored an unknown deep-link payload in chat %s", chat.id)
     await say(update, context, "ui.welcome")
@@ -439,6 +445,7 @@ COMMANDS = {
     "cancel": cancel,
     "forget": forget,
     "language": language_command,
+    "invite": invites.invite_command,
 }
 
 # (group, handler). Group -1 runs before the others for every update; within group 0 the
@@ -457,6 +464,7 @@ HANDLERS: tuple[tuple[int, BaseHandler[Update, Any, Any]], ...] = (
     (0, CallbackDataHandler(language_button, pattern=lambda d: decode_language(d) is not None)),
     (0, CallbackDataHandler(restart_button, pattern=lambda d: decode_restart(d) is not None)),
     (0, CallbackDataHandler(result_button, pattern=lambda d: decode_result(d) is not None)),
+    (0, CallbackDataHandler(invites.invite_button, pattern=lambda d: decode_invite(d) is not None)),
     (0, CallbackQueryHandler(button)),
     (0, ChatMemberHandler(bot_membership, ChatMemberHandler.MY_CHAT_MEMBER)),
 )

@@ -58,6 +58,32 @@ class LanguageNotingService:
         self.memo.note(chat.chat_id, reply.language)
         return reply
 
+    # Two-sided plans: the partner's chat gets its language when it joins.
+    async def invite(self, chat: ChatRef, member: MemberRef, **kwargs: Any) -> Reply:
+        reply: Reply = await self.inner.invite(chat, member, **kwargs)
+        return reply
+
+    async def open_invite(self, chat: ChatRef, member: MemberRef, code: str) -> Reply:
+        reply: Reply = await self.inner.open_invite(chat, member, code)
+        return reply
+
+    async def join(self, chat: ChatRef, member: MemberRef, code: str) -> Reply:
+        reply: Reply = await self.inner.join(chat, member, code)
+        self.memo.note(chat.chat_id, reply.language)
+        return reply
+
+    async def decline(self, chat: ChatRef, member: MemberRef, code: str) -> Reply:
+        reply: Reply = await self.inner.decline(chat, member, code)
+        return reply
+
+    async def partner_chats(self, chat: ChatRef) -> list[ChatRef]:
+        chats: list[ChatRef] = await self.inner.partner_chats(chat)
+        return chats
+
+    def partner_left(self) -> Reply:
+        reply: Reply = self.inner.partner_left()
+        return reply
+
     async def agreement(self, chat: ChatRef, **kwargs: Any) -> Any:
         doc = await self.inner.agreement(chat, **kwargs)
         if isinstance(doc, dict) and doc.get("language"):

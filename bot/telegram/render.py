@@ -147,8 +147,11 @@ def result_keyboard(reply: Reply, language: str) -> InlineKeyboardMarkup | None:
         return InlineKeyboardButton(button_label(t(f"ui.{what}", language)), callback_data=data)
 
     rows = [[button("checklist"), button("tasks"), button("agreement")]]
-    if reply.details:
-        rows.append([button("why")])
+    last = [button("why")] if reply.details else []
+    if reply.can_invite:
+        last.append(button("invite"))
+    if last:
+        rows.append(last)
     return InlineKeyboardMarkup(rows)
 
 

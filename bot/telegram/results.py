@@ -6,7 +6,7 @@ from __future__ import annotations
 from telegram import Update
 from telegram.ext import ContextTypes
 
-from bot.telegram import work
+from bot.telegram import invites, work
 from bot.telegram.callback_data import decode_result
 from bot.telegram.deps import deps
 from bot.telegram.language import update_language
@@ -31,6 +31,10 @@ async def result_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> N
             return
         chat, user, _, button = parts
         service, where, member = deps(context).service, chat_ref(chat), member_ref(user)
+        if button.what == "invite":
+            await tap.answer()
+            await invites.make_invite(context, chat, member)
+            return
         if button.what == "agreement":
             await tap.answer()
             await work.send_agreement(context, chat, member)

@@ -200,10 +200,19 @@ async def test_deep_link_goes_straight_to_planning(bot: Bot, store: Any, payload
 
 @pytest.mark.parametrize(
     "payload",
-    ["invite_abc", "bad!payload", "x" * 65, "two words", "ünïcode"],
+    ["bad!payload", "x" * 65, "two words", "ünïcode"],
 )
 async def test_other_deep_links_get_the_normal_welcome(bot: Bot, payload: str) -> None:
     aino = bot.member
     await aino.say(f"/start {payload}")
     welcome, question = aino.texts()
     assert welcome == t("ui.welcome") and t("q.aims.text") in question
+
+
+async def test_a_well_formed_unknown_payload_is_an_invite_that_does_not_exist(
+    bot: Bot, store: Any
+) -> None:
+    aino = bot.member
+    await aino.say("/start invite_abc")
+    assert aino.texts() == [t("two.code_unknown")]
+    assert await current_plan(store, aino.chat_id) is None
