@@ -27,6 +27,8 @@ the two parties. Every answer is stored, so a conversation can be continued late
 EPILOG = """\
 examples:
   partnerbot chat              plan in this terminal (no Telegram token needed)
+  partnerbot invite --association Club
+                               an invite code for the partner's own half of the plan
   partnerbot run               run the Telegram bot (needs PARTNERBOT_TOKEN)
   partnerbot db upgrade        create or update the database tables
   partnerbot export --format pdf -o plan.pdf
@@ -129,7 +131,7 @@ def build_parser() -> argparse.ArgumentParser:
         "--version", action="version", version=f"%(prog)s {_version()}", help="show the version"
     )
     commands = parser.add_subparsers(
-        dest="command", metavar="{chat,run,db,export}", title="commands"
+        dest="command", metavar="{chat,invite,run,db,export}", title="commands"
     )
 
     chat = commands.add_parser(

@@ -306,7 +306,24 @@ class PlanningService:
             tasks = await session.tasks(plan.id)
             items = checklist_items(await session.checklist(plan.id), plan_forms(plan))
             day = today or self.clock().date()
+            partner = await self._partner_organisation(session, plan)
+            if partner is not None:
+                # Both parties by their own names: the partner's half names itself.
+                plan = plan.copy()
+                plan.answers["partner_name"] = partner
             return agreement(plan, chat.title or chat.chat_id, tasks, items, day)
+
+    async def partner_organisation(self, chat: ChatRef) -> str | None:
+        """The name the joined partner gives itself for the chat's work plan, or None."""
+        async with self.store.session(chat) as session:
+            plan = await work_plan(session)
+            return None if plan is None else await self._partner_organisation(session, plan)
+
+    async def _partner_organisation(self, session: PlanSession, plan: Plan) -> str | None:
+        if plan.id is None or side_of(plan.answers) != OURS:
+            return None
+        half = await session.other_half(plan.id)
+        return None if half is None else twosided.partner_organisation(half.plan.answers)
 
     async def plans(self, chat: ChatRef, *, member: MemberRef | None = None) -> Reply:
         """The chat's plans, newest first: which is open, which are finished."""

@@ -190,3 +190,13 @@ def preview_text(host: str, ours: Mapping[str, Any], lang: str) -> str:
     aims = ours.get("aims")
     what = answer_text(by_key("aims"), aims, lang) if aims else t("two.aims_unknown", lang)
     return t("two.preview", lang, host=host, aims=what)
+
+
+def partner_organisation(theirs: Mapping[str, Any]) -> str | None:
+    """The partner's own name for itself, from its half's answers (None when not given).
+
+    The seam for the agreement export: ``PlanningService.partner_organisation`` gives it for a
+    chat's plan, and ``PlanningService.agreement`` names the partner party with it.
+    """
+    name = str(theirs.get("p_name") or "").strip()
+    return name or None

@@ -252,3 +252,15 @@ async def test_decline_ends_the_invite(store: SqlStore) -> None:
     assert said_no.text == "You said no. Nothing about you was stored."
     assert (await store.count_rows(THEM))["association"] == 0
     assert (await service.join(THEM, YUSUF, code)).kind == kinds.INVALID
+
+
+async def test_the_agreement_names_both_organisations(store: SqlStore) -> None:
+    service = PlanningService(store, clock=Clock())
+    code = await invited(service)
+    assert await service.partner_organisation(HOST) is None
+    await service.join(THEM, YUSUF, code)
+    await play(service, THEM, YUSUF, THEIRS)
+    assert await service.partner_organisation(HOST) == "Youth Centre"
+    doc = await service.agreement(HOST)
+    assert isinstance(doc, dict)
+    assert doc["partner"] == "Youth Centre"
