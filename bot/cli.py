@@ -274,7 +274,7 @@ def _export(settings: Settings, args: argparse.Namespace) -> int:
         raise ConfigError("a PDF is not for the terminal; write it to a file with -o FILE")
     url = _database_url(settings, args.db)
     doc = asyncio.run(_agreement(url, name, settings.language))
-    data = _export_bytes(doc, fmt, settings.language)
+    data = _export_bytes(doc, fmt)
     if to_stdout:
         sys.stdout.flush()
         sys.stdout.buffer.write(data)
@@ -333,16 +333,17 @@ def _require_sqlite_file(url: str) -> None:
         )
 
 
-def _export_bytes(doc: dict[str, Any], fmt: str, language: str) -> bytes:
+def _export_bytes(doc: dict[str, Any], fmt: str) -> bytes:
+    """The agreement in ``fmt``, in the plan's own language."""
     if fmt == "json":
         return (json.dumps(doc, ensure_ascii=False, indent=2) + "\n").encode("utf-8")
     if fmt == "pdf":
         from bot.pdf import agreement_pdf
 
-        return agreement_pdf(doc, language)
-    from flows.export import markdown
+        return agreement_pdf(doc)
+    from flows.agreement_text import markdown
 
-    return markdown(doc, language).encode("utf-8")
+    return markdown(doc).encode("utf-8")
 
 
 def _write_file(path: Path, data: bytes) -> None:

@@ -22,6 +22,7 @@ from flows.events import Back, Event, Restart, Skip, Start, Summary, Text
 from flows.model import ChatRef, MemberRef
 from flows.render import progress_text
 from flows.reply import INFO, QUESTION, RESULT, REVIEW, Reply
+from flows.setup import setup_event
 from flows.texts import t
 
 log = logging.getLogger(__name__)
@@ -42,6 +43,8 @@ Commands:
   /skip     skip this question (when it may be skipped)
   /summary  show the answers so far (or the result of a finished plan)
   /restart  throw this plan's answers away and start again
+  /setup    the names of both organisations and your contact details for the agreement
+            (/setup name NAME, /setup partner NAME, /setup contact NAME, EMAIL OR PHONE)
   /start    show the current question again
   /quit     stop here; your answers are kept (end of input does the same)
   /help     this text"""
@@ -112,7 +115,10 @@ class _Console:
 
     def hint(self, reply: Reply) -> str:
         if reply.kind == RESULT:
-            return "Type /summary to see the result again, /restart to plan anew, /quit to leave."
+            return (
+                "Type /setup to name both organisations for the agreement, /summary to see the "
+                "result again, /restart to plan anew, /quit to leave."
+            )
         if reply.kind == REVIEW:
             what = "Type a number or a label."
         elif reply.question_kind == "multi":
@@ -215,6 +221,9 @@ class _Console:
                     if self.current is not None:
                         self.say(self.hint(self.current))
                     self.flush()
+                    continue
+                if command == "/setup":
+                    await self.send(setup_event(line))
                     continue
                 event_type = _EVENTS.get(command)
                 if event_type is None:

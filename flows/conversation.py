@@ -42,6 +42,7 @@ from flows.render import (
     summary_reply,
 )
 from flows.reply import Reply
+from flows.setup import carried
 from flows.tasks import split
 from flows.texts import t
 
@@ -58,8 +59,12 @@ class Outcome:
     tasks: list[TaskRecord] | None = None
 
 
-def new_plan(language: str = "en", group: bool = False) -> Plan:
-    return Plan(id=None, state=FIRST, language=language, meta={"group": group} if group else {})
+def new_plan(language: str = "en", group: bool = False, before: Plan | None = None) -> Plan:
+    """A fresh plan; the association's parties and contacts carry over from ``before``."""
+    meta: dict[str, Any] = {"group": group} if group else {}
+    if before is not None:
+        meta.update(carried(before.meta))
+    return Plan(id=None, state=FIRST, language=language, meta=meta)
 
 
 def result_reply(plan: Plan) -> Reply:
@@ -115,7 +120,7 @@ def apply(plan: Plan, member: MemberRef, event: ev.Event) -> Outcome:
         case ev.Finish():
             return _finish(plan)
         case ev.Restart():
-            fresh = new_plan(lang, bool(plan.meta.get("group")))
+            fresh = new_plan(lang, bool(plan.meta.get("group")), plan)
             fresh.id, fresh.version = plan.id, plan.version
             return Outcome(fresh, current_reply(fresh, lang), changed=True)
     raise TypeError(f"unknown event {event!r}")

@@ -16,6 +16,7 @@ from flows.model import DONE, ChatRef, MemberRef
 from flows.ports import PlanSession, PlanStore
 from flows.render import current_reply, notice
 from flows.reply import Reply
+from flows.setup import apply_setup
 from flows.workboard import apply_work, plan_forms
 
 # Checklist ticks and task claims commute (each names the state it wants), so a write that
@@ -53,7 +54,7 @@ class PlanningService:
         *,
         plan_id: int | None = None,
     ) -> Reply:
-        if isinstance(event, ev.Work):
+        if isinstance(event, ev.Work | ev.Setup):
             for _ in range(WORK_ATTEMPTS):
                 reply = await self._work(chat, member, event, plan_id)
                 if reply is not None:
@@ -69,7 +70,8 @@ class PlanningService:
                     return notice(kinds.INFO, "ui.no_plan", self.language)
                 # A restart begins a new plan (the old one stays in the history), so buttons
                 # still on screen from the old plan name a plan that is no longer current.
-                plan = await session.create_plan(new_plan(self.language, chat.is_group), member)
+                fresh = new_plan(self.language, chat.is_group, plan)
+                plan = await session.create_plan(fresh, member)
                 return current_reply(plan, plan.language, changed=True)
             outcome = apply(plan, member, event)
             if not outcome.changed:
@@ -83,9 +85,9 @@ class PlanningService:
             return await self._conflict(session, plan.id, outcome.reply.previous_question)
 
     async def _work(
-        self, chat: ChatRef, member: MemberRef, event: ev.Work, plan_id: int | None
+        self, chat: ChatRef, member: MemberRef, event: ev.Work | ev.Setup, plan_id: int | None
     ) -> Reply | None:
-        """One attempt at a checklist or task-board event; None when it lost a race."""
+        """One attempt at a checklist, task-board or setup event; None when it lost a race."""
         async with self.store.session(chat) as session:
             plan = await session.current_plan()
             if plan is None:
@@ -93,6 +95,12 @@ class PlanningService:
             if plan_id is not None and plan.id != plan_id:
                 return notice(kinds.STALE, "ui.foreign_button", self.language, plan)
             assert plan.id is not None
+            if isinstance(event, ev.Setup):
+                changed, reply = apply_setup(plan, member, event)
+                if changed is None:
+                    return reply
+                saved = await session.save_plan(changed, plan.version, member)
+                return replace(reply, version=changed.version) if saved else None
             tasks = await session.tasks(plan.id)
             stored = await session.checklist(plan.id)
             now = self.clock().isoformat(timespec="seconds")
@@ -123,8 +131,8 @@ class PlanningService:
                 return notice(kinds.INFO, "export.not_finished", self.language, plan)
             tasks = await session.tasks(plan.id)
             items = checklist_items(await session.checklist(plan.id), plan_forms(plan))
-            day = today or self.clock().date()
-            return agreement(plan, chat.title or chat.chat_id, tasks, items, day)
+            now = self.clock()
+            return agreement(plan, tasks, items, today or now.date(), now)
 
     async def forget(self, chat: ChatRef) -> Reply:
         """Delete everything stored for the chat's association."""
