@@ -30,9 +30,9 @@ from bot.telegram.taps import AnswerOnce, CallbackDataHandler, log_foreign, tap_
 from bot.telegram.work_callback_data import PATTERN, decode, to_event
 from bot.telegram.work_render import html_chunks, markdown_to_html, view_keyboard, view_text
 from flows import events as ev
-from flows.setup import setup_event
 from flows.agreement_text import markdown
 from flows.reply import BOARD, CHECKLIST, STALE, Reply
+from flows.setup import setup_event
 from flows.texts import t
 
 logger = logging.getLogger(__name__)
