@@ -30,7 +30,7 @@ TOP = 16
 # width joiner, skin tones. Dropped before the glyph check, so "👩‍💻" becomes one mark.
 _INVISIBLE = re.compile("[\ufe0e\ufe0f\u200d\U0001f3fb-\U0001f3ff]")
 # Task, lead, person, due, status: in mm, summing to the text width (210 - 2 * MARGIN).
-COLUMNS = (72, 38, 24, 18, 26)
+COLUMNS = (66, 36, 24, 24, 28)
 
 
 def _font_path(name: str) -> str:
