@@ -75,7 +75,7 @@ def _lower(text: str) -> str:
 
 def _labels(question: str, values: list[str], lang: str) -> str:
     """Several options of a question inside a sentence: "a joint event, a network"."""
-    return ", ".join(_lower(_label(question, value, lang)) for value in values)
+    return ", ".join(_lower(_label(question, [value], lang)) for value in values)
 
 
 def document(doc: dict[str, Any]) -> Document:

@@ -111,6 +111,8 @@ def test_the_markdown_names_both_parties_every_section_and_what_is_open() -> Non
         assert f"## {t(f'agreement.section.{key}')}\n" in text, key
     assert f"**{t('agreement.sign_for', name=ORG)}**" in text
     assert f"**{t('agreement.sign_for', name='Kahvila Oy')}**" in text
+    aims = t("opt.aims.joint_event").lower()
+    assert t("agreement.aims", aims=aims) in text
     # The members' own words, and what the plan leaves open.
     assert EVENT["target_benefit"] in text and EVENT["success_measure"] in text
     to_decide = t("agreement.to_decide")
