@@ -12,6 +12,7 @@ import pytest
 
 from bot.pdf import MARGIN, MISSING, agreement_pdf
 from flows import events as ev
+from flows.agreement_text import document, markdown
 from flows.export import agreement
 from flows.model import US, MemberRef
 from flows.setup import apply_setup
@@ -124,3 +125,15 @@ def test_done_tasks_show_who_finished_them_and_when() -> None:
 
 def replace_task(task: dict[str, Any]) -> dict[str, Any]:
     return {**task, "status": "done", "done_by": "Łukasz", "done_at": "2026-03-02T10:00:00+00:00"}
+
+
+def test_markdown_and_pdf_hold_the_same_facts(signed: dict[str, Any]) -> None:
+    pdf = " ".join(text_of(agreement_pdf(signed)).split())
+    md = " ".join(markdown(signed).split())
+    for section in document(signed).sections:
+        for block in section.blocks:
+            pieces = [block.text] if block.text else [c for row in block.rows for c in row]
+            for piece in pieces:
+                flat = " ".join(piece.split())
+                assert flat in md, flat
+                assert flat.replace("🌻", MISSING) in pdf, flat
