@@ -42,7 +42,7 @@ from flows.render import (
     summary_reply,
 )
 from flows.reply import Reply
-from flows.setup import carried
+from flows.setup import answer_to_ask, apply_setup, carried
 from flows.tasks import split
 from flows.texts import t
 
@@ -91,6 +91,9 @@ def apply(plan: Plan, member: MemberRef, event: ev.Event) -> Outcome:
     if plan.status == DONE:
         if isinstance(event, ev.Start):
             return Outcome(plan, result_reply(plan))
+        if isinstance(event, ev.Text) and (asked := answer_to_ask(plan, event.text)):
+            changed, reply = apply_setup(plan, member, asked)
+            return Outcome(changed or plan, reply, changed=changed is not None)
         return Outcome(plan, notice(kinds.STALE, "ui.finished", lang, plan))
     match event:
         case ev.Start():

@@ -16,7 +16,7 @@ from flows.model import DONE, ChatRef, MemberRef
 from flows.ports import PlanSession, PlanStore
 from flows.render import current_reply, notice
 from flows.reply import Reply
-from flows.setup import apply_setup
+from flows.setup import ASKING, apply_setup, our_name
 from flows.workboard import apply_work, plan_forms
 
 # Checklist ticks and task claims commute (each names the state it wants), so a write that
@@ -121,14 +121,26 @@ class PlanningService:
             return notice(kinds.CONFLICT, "ui.conflict_by", self.language, name=last.member.name)
         return notice(kinds.CONFLICT, "ui.conflict", self.language)
 
-    async def agreement(self, chat: ChatRef, today: date | None = None) -> dict[str, Any] | Reply:
-        """The finished plan as agreement data (for every export format), or why not."""
+    async def agreement(
+        self, chat: ChatRef, today: date | None = None, *, asker: MemberRef | None = None
+    ) -> dict[str, Any] | Reply:
+        """The finished plan as agreement data (for every export format), or why not.
+
+        With ``asker`` (a member exporting in a chat), a missing name of our association is
+        asked for: the chat's next typed line on the finished plan is taken as the name.
+        """
         async with self.store.session(chat) as session:
             plan = await session.current_plan()
             if plan is None:
                 return notice(kinds.INFO, "ui.no_plan", self.language)
             if plan.status != DONE or plan.id is None:
                 return notice(kinds.INFO, "export.not_finished", self.language, plan)
+            if asker is not None and not our_name(plan) and not plan.meta.get(ASKING):
+                asking = plan.copy()
+                asking.meta[ASKING] = "name"
+                # Losing a race only means someone else changed the plan: ask next time.
+                if await session.save_plan(asking, plan.version, asker):
+                    plan = asking
             tasks = await session.tasks(plan.id)
             items = checklist_items(await session.checklist(plan.id), plan_forms(plan))
             now = self.clock()

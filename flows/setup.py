@@ -25,6 +25,9 @@ CLEAR = "-"
 MAX_NAME = 200
 MAX_CONTACT = 300
 
+# meta key: the chat was asked for a field ("name"); its next typed line is the answer.
+ASKING = "asking"
+
 # What a new plan of the association keeps from the one before it.
 KEPT = ("parties", "contacts")
 
@@ -64,6 +67,12 @@ def setup_event(line: str | None) -> ev.Setup:
     return ev.Setup(parts[1].lower(), parts[2] if len(parts) > 2 else "")
 
 
+def answer_to_ask(plan: Plan, text: str) -> ev.Setup | None:
+    """A typed line on a finished plan that was asked for a field: that field's value."""
+    field = plan.meta.get(ASKING)
+    return ev.Setup(field, text) if field in FIELDS else None
+
+
 def apply_setup(plan: Plan, member: MemberRef, event: ev.Setup) -> tuple[Plan | None, Reply]:
     """(the changed plan, or None when nothing changed; the reply)."""
     lang = plan.language
@@ -78,6 +87,7 @@ def apply_setup(plan: Plan, member: MemberRef, event: ev.Setup) -> tuple[Plan | 
     if len(value) > limit:
         return None, _reply(plan, kinds.INVALID, t("setup.too_long", lang, limit=limit))
     new = plan.copy()
+    new.meta.pop(ASKING, None)  # set now, so no longer asked
     if event.field == "contact":
         people = new.meta.setdefault("contacts", {})
         if value == CLEAR:

@@ -7,6 +7,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date
 from typing import Any, Protocol
 
 from telegram.ext import ContextTypes
@@ -29,7 +30,9 @@ class Service(Protocol):
 
     async def chat_moved(self, chat: ChatRef, new_chat_id: str) -> bool: ...
 
-    async def agreement(self, chat: ChatRef) -> dict[str, Any] | Reply: ...
+    async def agreement(
+        self, chat: ChatRef, today: date | None = None, *, asker: MemberRef | None = None
+    ) -> dict[str, Any] | Reply: ...
 
 
 @dataclass(frozen=True)

@@ -85,7 +85,7 @@ async def export_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
     if chat is None:
         return
     lang = deps(context).language
-    doc = await deps(context).service.agreement(chat_ref(chat))
+    doc = await deps(context).service.agreement(chat_ref(chat), asker=sender_ref(update))
     if isinstance(doc, Reply):  # no plan, or not finished: the service says what to do
         await _send_text(context, chat.id, doc.text)
         return

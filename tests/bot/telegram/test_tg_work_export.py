@@ -183,6 +183,15 @@ async def test_setup_shows_the_parties_and_export_asks_for_our_name(doc_bot: Bot
     assert t("export.name_missing") in member.texts()
     await member.say("/setup color red")
     assert member.texts()[-1] == t("setup.usage")
+    # Asked once: the next typed line is the name, and the next export names it.
+    await member.say(ORG)
+    assert member.texts()[-1] == t("setup.name_saved", value=ORG)
+    await member.say("/export")
+    assert t("export.name_missing") not in member.texts()[-1:]
+    request: DocumentRequest = doc_bot.request  # type: ignore[assignment]
+    assert ORG in " ".join(pdf_lines(request.documents[-1][1]))
+    await member.say("more text")  # no longer asked: a finished plan takes no answers
+    assert member.texts()[-1] == t("ui.finished")
 
 
 async def test_export_says_why_not_before_the_plan_is_finished(doc_bot: Bot) -> None:
