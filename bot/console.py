@@ -148,6 +148,8 @@ class _Console:
         text = reply.plain_text if reply.plain_text is not None else reply.text
         if text:
             lines.append(text.rstrip())
+        if reply.details:  # a terminal scrolls: the whole reasoning at once
+            lines += ["", reply.details.rstrip()]
         lines.extend(reply.notes)
         multi = reply.question_kind == "multi" and reply.kind == QUESTION
         for number, option in enumerate(reply.options, 1):

@@ -91,11 +91,20 @@ def _clone(value: Any) -> Any:
 
 @dataclass(frozen=True)
 class AnswerRecord:
-    """One accepted answer, kept as history (``value`` None means skipped or cleared)."""
+    """One accepted answer, kept as history (``value`` None means skipped or cleared).
+
+    In a group the history also keeps each member's part in a joint answer: a vote on a
+    scale (``{"vote": 3}``) and a tick on a multi-select (``{"tick": "money", "on": True}``).
+    """
 
     question: str
     value: Any
     member: MemberRef
+
+    @property
+    def contribution(self) -> bool:
+        """A member's vote or tick towards a group's answer, not an answer itself."""
+        return isinstance(self.value, dict)
 
 
 @dataclass(frozen=True)

@@ -12,11 +12,11 @@ from flows import reply as kinds
 from flows.checklist import items as checklist_items
 from flows.conversation import apply, new_plan
 from flows.export import agreement
-from flows.model import DONE, ChatRef, MemberRef
+from flows.model import DONE, ChatRef, MemberRef, Plan
 from flows.ports import PlanSession, PlanStore
-from flows.render import current_reply, notice
+from flows.render import current_reply, notice, plans_reply
 from flows.reply import Reply
-from flows.setup import ASKING, apply_setup, our_name
+from flows.setup import ASKING, apply_setup, carry_into, our_name
 from flows.workboard import apply_work, plan_forms
 
 # Checklist ticks and task claims commute (each names the state it wants), so a write that
@@ -26,6 +26,17 @@ WORK_ATTEMPTS = 5
 
 def _utc_now() -> datetime:
     return datetime.now(UTC)
+
+
+async def work_plan(session: PlanSession) -> Plan | None:
+    """The plan the checklist, the task board and the agreement are about: the current plan
+    when it is finished, else the latest finished one (a /restart does not take the work of a
+    finished plan out of reach), else the open plan (its preparation steps)."""
+    current = await session.current_plan()
+    if current is None or current.status == DONE:
+        return current
+    finished = next((p for p in await session.plans() if p.status == DONE), None)
+    return finished or current
 
 
 class PlanningService:
@@ -76,6 +87,11 @@ class PlanningService:
             outcome = apply(plan, member, event)
             if not outcome.changed:
                 return outcome.reply
+            if outcome.plan.status == DONE and plan.status != DONE:
+                # /setup went to the finished plan while this one was open: keep the latest.
+                earlier = await work_plan(session)
+                if earlier is not None and earlier.id != plan.id:
+                    carry_into(outcome.plan.meta, earlier.meta)
             saved = await session.save_plan(
                 outcome.plan, plan.version, member, outcome.records, outcome.tasks
             )
@@ -89,7 +105,7 @@ class PlanningService:
     ) -> Reply | None:
         """One attempt at a checklist, task-board or setup event; None when it lost a race."""
         async with self.store.session(chat) as session:
-            plan = await session.current_plan()
+            plan = await work_plan(session)
             if plan is None:
                 return notice(kinds.INFO, "ui.no_plan", self.language)
             if plan_id is not None and plan.id != plan_id:
@@ -130,7 +146,7 @@ class PlanningService:
         asked for: the chat's next typed line on the finished plan is taken as the name.
         """
         async with self.store.session(chat) as session:
-            plan = await session.current_plan()
+            plan = await work_plan(session)
             if plan is None:
                 return notice(kinds.INFO, "ui.no_plan", self.language)
             if plan.status != DONE or plan.id is None:
@@ -145,6 +161,14 @@ class PlanningService:
             items = checklist_items(await session.checklist(plan.id), plan_forms(plan))
             now = self.clock()
             return agreement(plan, tasks, items, today or now.date(), now)
+
+    async def plans(self, chat: ChatRef) -> Reply:
+        """The chat's plans, newest first: which is open, which are finished."""
+        async with self.store.session(chat) as session:
+            plans = await session.plans()
+        if not plans:
+            return notice(kinds.INFO, "ui.no_plan", self.language)
+        return plans_reply(plans, self.language)
 
     async def forget(self, chat: ChatRef) -> Reply:
         """Delete everything stored for the chat's association."""

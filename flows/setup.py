@@ -37,6 +37,16 @@ def carried(meta: Mapping[str, Any]) -> dict[str, Any]:
     return {key: meta[key] for key in KEPT if meta.get(key)}
 
 
+def carry_into(meta: dict[str, Any], earlier: Mapping[str, Any]) -> None:
+    """Take the association's parties and contacts from ``earlier`` (set since ``meta``'s
+    plan began: /setup works on the finished plan while a new one is being planned)."""
+    for key in KEPT:
+        if earlier.get(key):
+            meta[key] = earlier[key]
+        else:
+            meta.pop(key, None)
+
+
 def our_name(plan: Plan) -> str | None:
     return plan.meta.get("parties", {}).get("us") or None
 

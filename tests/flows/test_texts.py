@@ -16,11 +16,16 @@ from flows.texts import keys, languages
 def required_keys() -> set[str]:
     needed = set()
     for q in QUESTIONS:
-        needed |= {f"q.{q.key}.text", f"q.{q.key}.short", f"expect.{q.kind}"}
+        needed |= {
+            f"q.{q.key}.text",
+            f"q.{q.key}.short",
+            f"expect.{q.kind}",
+            f"expect_typed.{q.kind}",
+        }
         needed |= {f"opt.{q.option_group}.{o}" for o in q.options}
     for form in FORMS:
         needed |= {f"form.{form}.{part}" for part in ("name", "about", "combine", "benefits")}
-    needed |= {f"note.{n}" for n in (*NOTES, "wide_spread")}
+    needed |= {f"note.{n}" for n in NOTES}
     groups = (*TEMPLATES.values(), SESSIONS, FINDING, (VALUES_CHECK,))
     needed |= {f"task.{t.key}" for tasks in groups for t in tasks}
     needed |= {f"phase.{p}" for p in PHASES}

@@ -126,7 +126,9 @@ async def test_export_sends_the_agreement_as_a_message_and_a_pdf(doc_bot: Bot, s
     plan, tasks, _ = await stored(store, GROUP_ID)
     ours = next(task for task in tasks if task.owner == US and not is_joint(task))
     await lukasz.say("/tasks")
-    await lukasz.tap_label(lukasz.last(), t("board.claim", task=t(f"task.{ours.key}")))
+    board = lukasz.last()
+    row = board["reply_markup"]["inline_keyboard"][tasks.index(ours)]
+    await lukasz.tap(board, row[1]["callback_data"])  # ✋ beside the task
     await anna.say(f"/setup name {ORG}")
     assert anna.texts()[-1] == t("setup.name_saved", value=ORG)
     await lukasz.say(f"/setup contact {CONTACT}")
