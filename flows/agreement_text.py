@@ -19,6 +19,7 @@ ITEM = "item"  # a bullet point
 TODO = "todo"  # something the parties still have to decide
 TABLE = "table"  # rows of cells, the first row is the header
 SIGN = "sign"  # the signature block: one column per party
+LIST = (ITEM, TODO)
 
 # Which open points each section shows (see ``flows.export.open_points``).
 SECTION_TODOS = {
@@ -335,8 +336,13 @@ def markdown(doc: dict[str, Any]) -> str:
     text = document(doc)
     lines = [f"# {text.title}", "", text.parties_line]
     for section in text.sections:
-        lines += ["", f"## {section.title}"]
+        lines += ["", f"## {section.title}", ""]
+        previous = None
         for block in section.blocks:
+            # A blank line between paragraphs and lists, so that Markdown keeps them apart.
+            if previous is not None and not (block.kind in LIST and previous in LIST):
+                lines.append("")
+            previous = block.kind
             if block.kind == TEXT:
                 lines.append(block.text)
             elif block.kind == ITEM:
@@ -349,10 +355,8 @@ def markdown(doc: dict[str, Any]) -> str:
                 lines.append("|" + "---|" * len(header))
                 lines += ["| " + " | ".join(row) + " |" for row in rows]
             elif block.kind == SIGN:
-                for party in block.rows:
-                    lines += [
-                        "",
-                        f"**{party[0]}**",
-                        *[f"{line} ______________" for line in party[1:]],
-                    ]
+                for number, party in enumerate(block.rows):
+                    # Two spaces end a Markdown line: each field stays on a line of its own.
+                    lines += ([""] if number else []) + [f"**{party[0]}**", ""]
+                    lines += [f"{line} ______________  " for line in party[1:]]
     return "\n".join(lines) + "\n"
