@@ -25,6 +25,7 @@ LIST = (ITEM, TODO)
 SECTION_TODOS = {
     "parties": ("our_name", "partner_name", "our_contact", "partner_contact"),
     "purpose": ("goals",),
+    "give_get": ("our_gives", "partner_gives"),
     "tasks": ("due_dates",),
     "money": ("money", "cost_split", "sponsor_amount", "proceeds_split"),
     "visibility": ("visibility",),

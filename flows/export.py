@@ -171,6 +171,11 @@ def open_points(doc: dict[str, Any]) -> list[str]:
         points.append("partner_contact")
     if not (doc["purpose"]["target_benefit"] or doc["purpose"]["success_measure"]):
         points.append("goals")
+    gives = doc["give_and_get"]
+    if not gives[US]:
+        points.append("our_gives")
+    if not gives[PARTNER]:
+        points.append("partner_gives")
     if any(task["due"] is None for task in doc["tasks"]):
         points.append("due_dates")
     money = doc["money"]["arrangement"]

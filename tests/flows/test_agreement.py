@@ -17,7 +17,7 @@ from flows.model import US, ChecklistRecord, MemberRef, Plan, TaskRecord
 from flows.questionnaire import by_key
 from flows.setup import apply_setup
 from flows.texts import t
-from tests.flows.scenarios import EVENT, EVENT_WITH_SPONSOR, SCENARIOS, play
+from tests.flows.scenarios import EVENT, EVENT_ONE_WAY, EVENT_WITH_SPONSOR, SCENARIOS, play
 
 ANNA = MemberRef("101", "Anna")
 TODAY = date(2026, 3, 1)
@@ -168,3 +168,14 @@ def test_a_value_conflict_with_a_company_is_named_under_values() -> None:
     assert "They sell beer" in values
     partner = doc["parties"]["partner"]["name"] or t("agreement.partner_unnamed")
     assert t("agreement.ethics_company", us=t("agreement.us_unnamed"), partner=partner) in values
+
+
+def test_a_one_way_plan_says_what_the_partner_gives_is_still_open() -> None:
+    plan, tasks = finished({**EVENT_ONE_WAY, "partner_name": "Kahvila Oy"})
+    doc = agreement(plan, tasks, [], TODAY, NOW)
+    assert doc["give_and_get"]["partner"] == [] and "partner_gives" in doc["open_points"]
+    text = markdown(doc)
+    gives = text.split(f"## {t('agreement.section.give_get')}\n")[1].split("## ")[0]
+    assert t("agreement.gives", name="Kahvila Oy", what=t("agreement.nothing_named")) in gives
+    todo = t("agreement.todo.partner_gives", partner="Kahvila Oy")
+    assert f"- {t('agreement.to_decide')}: {todo}" in gives
