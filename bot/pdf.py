@@ -1,14 +1,18 @@
 """The agreement draft as an A4 PDF (fpdf2), with a bundled Unicode font.
 
-The font ships with the package (DejaVu Sans, free licence in fonts/) so names such as
-Äänekoski, Åsa, Łukasz or Олена render on any machine, with nothing else installed. A
-character the font has no glyph for (most emoji) is replaced by a visible mark, and a line at
-the end says what the mark means: nothing disappears silently.
+The font ships with the package (DejaVu Sans, free licence in fonts/): it has Latin, Cyrillic
+and Arabic glyphs, so names such as Äänekoski, Åsa, Łukasz, Олена or مريم render on any machine,
+with nothing else installed. A right-to-left language (Arabic) is set right-aligned, with
+HarfBuzz shaping (letters joined, the bidi order applied); the task table's columns and the
+signature columns run from the right. A character the font has no glyph for (most emoji) is
+replaced by a visible mark, and a line at the end says what the mark means: nothing
+disappears silently.
 """
 
 from __future__ import annotations
 
 import re
+import unicodedata
 from importlib import resources
 from typing import Any
 
@@ -17,7 +21,7 @@ from fpdf.enums import TableBordersLayout, XPos, YPos
 from fpdf.fonts import FontFace
 
 from flows.agreement_text import ITEM, SIGN, TABLE, TEXT, TODO, Block, document
-from flows.texts import t
+from flows.texts import DEFAULT_LANGUAGE, is_rtl, t
 
 FONT = "DejaVu"
 MISSING = "□"  # U+25A1, in the bundled font
@@ -61,7 +65,8 @@ class _Glyphs:
         text = _INVISIBLE.sub("", text)
         out = []
         for char in text:
-            if ord(char) in self.cmap or char in "\n\t":
+            # Bidi isolates and marks (format characters) steer the shaping; they draw nothing.
+            if ord(char) in self.cmap or char in "\n\t" or unicodedata.category(char) == "Cf":
                 out.append(char)
             elif not out or out[-1] != MISSING:
                 out.append(MISSING)
@@ -70,7 +75,9 @@ class _Glyphs:
 
 
 def agreement_pdf(doc: dict[str, Any]) -> bytes:
-    lang = doc["language"]
+    """The PDF, in the plan's language."""
+    lang = doc.get("language") or DEFAULT_LANGUAGE
+    align = "R" if is_rtl(lang) else "L"
     text = document(doc)
     pdf = _AgreementPDF(text.title)
     pdf.set_auto_page_break(auto=True, margin=16)
@@ -79,21 +86,23 @@ def agreement_pdf(doc: dict[str, Any]) -> bytes:
     pdf.add_font(FONT, "B", _font_path("DejaVuSans-Bold.ttf"))
     pdf.set_title(text.title)
     pdf.set_lang(lang)
+    if is_rtl(lang):
+        pdf.set_text_shaping(use_shaping_engine=True, direction="rtl")
     pdf.add_page()
     pdf.set_font(FONT, "", BODY)
     clean = _Glyphs(pdf.current_font.cmap)
 
     pdf.set_font(FONT, "B", 16)
-    pdf.multi_cell(0, 8, clean(text.title), new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+    pdf.multi_cell(0, 8, clean(text.title), align=align, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
     pdf.set_font(FONT, "", 11)
-    pdf.multi_cell(0, 6, clean(text.parties_line), new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+    pdf.multi_cell(0, 6, clean(text.parties_line), align=align, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
     for section in text.sections:
         pdf.ln(1.5)
         pdf.set_font(FONT, "B", 11.5)
-        pdf.multi_cell(0, 6, clean(section.title), new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+        pdf.multi_cell(0, 6, clean(section.title), align=align, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
         pdf.set_font(FONT, "", BODY)
         for block in section.blocks:
-            _block(pdf, block, clean, lang)
+            _block(pdf, block, clean, lang, align)
     if clean.replaced:
         pdf.ln(3)
         pdf.set_font(FONT, "", SMALL)
@@ -101,19 +110,24 @@ def agreement_pdf(doc: dict[str, Any]) -> bytes:
             0,
             LINE,
             t("agreement.missing_glyph", lang, mark=MISSING),
+            align=align,
             new_x=XPos.LMARGIN,
             new_y=YPos.NEXT,
         )
     return bytes(pdf.output())
 
 
-def _block(pdf: FPDF, block: Block, clean: _Glyphs, lang: str) -> None:
+def _block(pdf: FPDF, block: Block, clean: _Glyphs, lang: str, align: str) -> None:
+    rtl = align == "R"
+    # Right to left, the first column (the task, our side) is the rightmost one.
+    order = (lambda cells: cells[::-1]) if rtl else (lambda cells: cells)
     if block.kind == TEXT:
-        pdf.multi_cell(0, LINE, clean(block.text), new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+        pdf.multi_cell(0, LINE, clean(block.text), align=align, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
         pdf.ln(0.8)
     elif block.kind == ITEM:
-        pdf.set_x(pdf.l_margin + 2)
-        pdf.multi_cell(0, LINE, f"• {clean(block.text)}", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+        _indented(pdf, f"• {clean(block.text)}", align)
+    elif block.kind == TODO and rtl:
+        _indented(pdf, f"{t('agreement.to_decide', lang)}: {clean(block.text)}", align)
     elif block.kind == TODO:
         pdf.set_x(pdf.l_margin + 2)
         pdf.set_font(FONT, "B", BODY)
@@ -125,9 +139,9 @@ def _block(pdf: FPDF, block: Block, clean: _Glyphs, lang: str) -> None:
         pdf.ln(1)
         pdf.set_font(FONT, "", SMALL)
         with pdf.table(
-            col_widths=COLUMNS,
+            col_widths=order(COLUMNS),
             width=sum(COLUMNS),
-            text_align="LEFT",
+            text_align="RIGHT" if rtl else "LEFT",
             line_height=4.5,
             padding=(1.2, 1.6),
             headings_style=FontFace(emphasis="BOLD", fill_color=(232, 236, 240)),
@@ -135,29 +149,41 @@ def _block(pdf: FPDF, block: Block, clean: _Glyphs, lang: str) -> None:
         ) as table:
             for cells in block.rows:
                 row = table.row()
-                for cell in cells:
+                for cell in order(cells):
                     row.cell(clean(cell))
         pdf.set_font(FONT, "", BODY)
     elif block.kind == SIGN:
-        _signatures(pdf, block, clean)
+        _signatures(pdf, order(block.rows), clean, align)
 
 
-def _signatures(pdf: FPDF, block: Block, clean: _Glyphs) -> None:
+def _indented(pdf: FPDF, text: str, align: str) -> None:
+    """A list line, set in a little from the side the text starts on."""
+    width = pdf.w - pdf.l_margin - pdf.r_margin - 2
+    pdf.set_x(pdf.l_margin + (0 if align == "R" else 2))
+    pdf.multi_cell(width, LINE, text, align=align, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+
+
+def _signatures(
+    pdf: FPDF, parties: tuple[tuple[str, ...], ...], clean: _Glyphs, align: str
+) -> None:
     """Both parties side by side: a bold name, then lines to write on."""
     width = (pdf.w - pdf.l_margin - pdf.r_margin - 8) / 2
     pdf.ln(1)
-    if pdf.will_page_break(6 + 9 * (len(block.rows[0]) - 1)):
+    if pdf.will_page_break(6 + 9 * (len(parties[0]) - 1)):
         pdf.add_page()  # the block stays whole: a signature page of its own beats a cut
     top = pdf.get_y()
-    for column, lines in enumerate(block.rows):
-        x = pdf.l_margin + column * (width + 8)
+    xs = [pdf.l_margin + column * (width + 8) for column in range(len(parties))]
+    bottoms = []
+    pdf.set_font(FONT, "B", BODY)
+    for x, lines in zip(xs, parties, strict=True):
         pdf.set_xy(x, top)
-        pdf.set_font(FONT, "B", BODY)
-        pdf.multi_cell(width, LINE, clean(lines[0]), new_x=XPos.LEFT, new_y=YPos.NEXT)
-        pdf.set_font(FONT, "", BODY)
+        pdf.multi_cell(width, LINE, clean(lines[0]), align=align, new_x=XPos.LEFT, new_y=YPos.NEXT)
+        bottoms.append(pdf.get_y())
+    pdf.set_font(FONT, "", BODY)
+    # The fields start level in both columns, below the longer of the two names.
+    for x, lines in zip(xs, parties, strict=True):
+        pdf.set_xy(x, max(bottoms))
         for label in lines[1:]:
-            pdf.set_x(x)
-            pdf.ln(3.5)
-            pdf.set_x(x)
-            pdf.cell(width, LINE, clean(label), new_x=XPos.LEFT, new_y=YPos.NEXT)
+            pdf.set_xy(x, pdf.get_y() + 3.5)
+            pdf.cell(width, LINE, clean(label), align=align, new_x=XPos.LEFT, new_y=YPos.NEXT)
             pdf.line(x, pdf.get_y(), x + width, pdf.get_y())

@@ -7,12 +7,13 @@ the same facts. Texts come from the locale files in the plan's own language.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date
 from typing import Any
 
 from flows.model import PARTNER, TOGETHER, US
 from flows.questionnaire import by_key
 from flows.render import answer_text
-from flows.texts import has, t
+from flows.texts import format_day, has, join, t
 
 TEXT = "text"  # a paragraph
 ITEM = "item"  # a bullet point
@@ -77,7 +78,7 @@ def _lower(text: str) -> str:
 
 def _labels(question: str, values: list[str], lang: str) -> str:
     """Several options of a question inside a sentence: "a joint event, a network"."""
-    return ", ".join(_lower(_label(question, [value], lang)) for value in values)
+    return join((_lower(_label(question, [value], lang)) for value in values), lang)
 
 
 def document(doc: dict[str, Any]) -> Document:
@@ -194,7 +195,7 @@ def _because(question: str, option: str, lang: str) -> str:
 def _resources(keys: list[str], lang: str) -> str:
     if not keys:
         return t("agreement.nothing_named", lang)
-    return ", ".join(_lower(t(f"opt.resource.{key}", lang)) for key in keys)
+    return join((_lower(t(f"opt.resource.{key}", lang)) for key in keys), lang)
 
 
 def _give_get(doc: dict[str, Any], who: dict[str, str], lang: str) -> list[Block]:
@@ -229,14 +230,14 @@ def _tasks(doc: dict[str, Any], who: dict[str, str], lang: str) -> list[Block]:
         status = t(f"agreement.status.{task['status']}", lang)
         if task["done_by"]:
             status = t(
-                "agreement.done_by", lang, name=task["done_by"], date=(task["done_at"] or "")[:10]
+                "agreement.done_by", lang, name=task["done_by"], date=_day(task["done_at"], lang)
             )
         rows.append(
             (
                 t(f"task.{task['key']}", lang),
                 owner_name(task, who, lang),
                 task["member"] or "—",
-                task["due"] or t("agreement.not_set", lang),
+                _day(task["due"], lang) if task["due"] else t("agreement.not_set", lang),
                 status,
             )
         )
@@ -268,14 +269,20 @@ def _period(doc: dict[str, Any], lang: str) -> list[Block]:
     period = doc["period"]
     not_set = t("agreement.not_set", lang)
     dates = [
-        t("agreement.start", lang, date=period["start"] or not_set),
-        t("agreement.end", lang, date=period["end"] or not_set),
+        t("agreement.start", lang, date=_day(period["start"], lang) or not_set),
+        t("agreement.end", lang, date=_day(period["end"], lang) or not_set),
     ]
     if period["time_span"]:
         span = _lower(_label("time_span", period["time_span"], lang))
         dates.insert(0, t("agreement.time_span", lang, span=span))
-    dates.append(t("agreement.reviews", lang, dates=", ".join(period["review_dates"])))
+    reviews = join((_day(day, lang) for day in period["review_dates"]), lang)
+    dates.append(t("agreement.reviews", lang, dates=reviews))
     return [Block(TEXT, " · ".join(dates))]
+
+
+def _day(iso: str | None, lang: str) -> str:
+    """An ISO 8601 date (or date and time) as people write dates in ``lang``."""
+    return format_day(date.fromisoformat(iso[:10]), lang) if iso else ""
 
 
 def _values(doc: dict[str, Any], who: dict[str, str], lang: str) -> list[Block]:

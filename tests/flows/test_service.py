@@ -97,7 +97,7 @@ async def test_the_parties_belong_to_the_association_across_plans(store: SqlStor
     assert isinstance(doc, dict) and doc["parties"]["us"]["name"] == "Second Name ry"
     # ... and the new plan has it when it is finished: never asked again.
     await _finish(service, chat, anna)
-    doc = await service.agreement(chat, asker=anna)
+    doc = await service.agreement(chat, member=anna)
     assert isinstance(doc, dict)
     assert doc["parties"]["us"] == {
         "name": "Second Name ry",
@@ -113,9 +113,9 @@ async def test_an_export_without_our_name_asks_and_the_next_line_answers(store: 
     assert (await service.handle(chat, anna, ev.Text("Kallio ry"))).text == t("ui.finished")
     doc = await service.agreement(chat)  # the command line does not ask
     assert isinstance(doc, dict) and "our_name" in doc["open_points"]
-    await service.agreement(chat, asker=anna)
+    await service.agreement(chat, member=anna)
     reply = await service.handle(chat, anna, ev.Text("  Kallio   ry "))
     assert reply.text == t("setup.name_saved", value="Kallio ry")
-    doc = await service.agreement(chat, asker=anna)
+    doc = await service.agreement(chat, member=anna)
     assert isinstance(doc, dict) and doc["parties"]["us"]["name"] == "Kallio ry"
     assert (await service.handle(chat, anna, ev.Text("thanks"))).text == t("ui.finished")
