@@ -10,7 +10,7 @@ from flows.model import ChatRef, MemberRef
 from flows.service import PlanningService
 from flows.texts import t
 from storage.store import SqlStore
-from tests.flows.scenarios import EVENT
+from tests.flows.languages import play
 
 GROUP = ChatRef("telegram", "-42", "group", "Dance club")
 ANNA = MemberRef("1", "Anna")
@@ -67,26 +67,11 @@ async def test_replies_carry_the_version_they_were_made_from(store: SqlStore) ->
     assert first.version is not None and second.version == first.version + 1
 
 
-async def _finish(service: PlanningService, chat: ChatRef, member: MemberRef) -> None:
-    reply = await service.handle(chat, member, ev.Start())
-    for _ in range(100):
-        if reply.kind == kinds.RESULT:
-            return
-        if reply.kind == kinds.REVIEW:
-            event: ev.Event = ev.Finish()
-        elif reply.question in EVENT:
-            event = ev.Text(EVENT[reply.question])
-        else:
-            event = ev.Skip(reply.question)
-        reply = await service.handle(chat, member, event)
-    raise AssertionError("the conversation did not end")
-
-
 async def test_the_parties_belong_to_the_association_across_plans(store: SqlStore) -> None:
     service = PlanningService(store)
     chat = ChatRef("telegram", "77")
-    anna = MemberRef("1", "Anna")
-    await _finish(service, chat, anna)
+    anna = MemberRef("1", "Anna", language="en")
+    await play(service, chat, anna)
     await service.handle(chat, anna, ev.Setup("name", "First Name ry"))
     await service.handle(chat, anna, ev.Setup("contact", "Anna, anna@example.org"))
     await service.handle(chat, anna, ev.Restart())
@@ -96,7 +81,7 @@ async def test_the_parties_belong_to_the_association_across_plans(store: SqlStor
     doc = await service.agreement(chat)
     assert isinstance(doc, dict) and doc["parties"]["us"]["name"] == "Second Name ry"
     # ... and the new plan has it when it is finished: never asked again.
-    await _finish(service, chat, anna)
+    await play(service, chat, anna)
     doc = await service.agreement(chat, member=anna)
     assert isinstance(doc, dict)
     assert doc["parties"]["us"] == {
@@ -108,8 +93,8 @@ async def test_the_parties_belong_to_the_association_across_plans(store: SqlStor
 async def test_an_export_without_our_name_asks_and_the_next_line_answers(store: SqlStore) -> None:
     service = PlanningService(store)
     chat = ChatRef("telegram", "78")
-    anna = MemberRef("1", "Anna")
-    await _finish(service, chat, anna)
+    anna = MemberRef("1", "Anna", language="en")
+    await play(service, chat, anna)
     assert (await service.handle(chat, anna, ev.Text("Kallio ry"))).text == t("ui.finished")
     doc = await service.agreement(chat)  # the command line does not ask
     assert isinstance(doc, dict) and "our_name" in doc["open_points"]
