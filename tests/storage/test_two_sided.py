@@ -263,4 +263,6 @@ async def test_the_agreement_names_both_organisations(store: SqlStore) -> None:
     assert await service.partner_organisation(HOST) == "Youth Centre"
     doc = await service.agreement(HOST)
     assert isinstance(doc, dict)
-    assert doc["partner"] == "Youth Centre"
+    partner = doc["parties"]["partner"]
+    assert partner["name"] == "Youth Centre"
+    assert partner["contacts"] == ["Yusuf, 040 123"]  # its own contact person
