@@ -149,18 +149,69 @@ class PlanningService:
                 return (
                     _in(replace(reply, version=changed.version), plan.language) if saved else None
                 )
-            tasks = await session.tasks(plan.id)
-            stored = await session.checklist(plan.id)
-            now = self.clock().isoformat(timespec="seconds")
-            outcome = apply_work(plan, tasks, stored, member, event, now, chat.is_group)
-            if not outcome.changed:
-                return _in(outcome.reply, plan.language)
-            seen = plan.version
-            saved = await session.save_plan(
-                plan, seen, member, tasks=outcome.tasks, checklist=outcome.checklist
+            half = None
+            if isinstance(event, BOARD_EVENTS):
+                half = await session.other_half(plan.id)
+                if half is not None and side_of(plan.answers) == OURS:
+                    return await self._shared_board(
+                        session, plan, half.plan, plan, member, event, chat.is_group
+                    )
+            if half is None:
+                tasks = await session.tasks(plan.id)
+                stored = await session.checklist(plan.id)
+                now = self.clock().isoformat(timespec="seconds")
+                outcome = apply_work(plan, tasks, stored, member, event, now, chat.is_group)
+                if not outcome.changed:
+                    return _in(outcome.reply, plan.language)
+                seen = plan.version
+                saved = await session.save_plan(
+                    plan, seen, member, tasks=outcome.tasks, checklist=outcome.checklist
+                )
+                reply = replace(outcome.reply, version=plan.version)
+                return _in(reply, plan.language) if saved else None
+        # The partner's side: the board is that of the inviting side's plan (the link row
+        # names it), written in a session of that chat. Its version check makes a stale read
+        # lose, and the attempt is made again.
+        assert isinstance(event, BOARD_EVENTS)
+        async with self.store.session(half.chat) as host_session:
+            return await self._shared_board(
+                host_session, half.plan, plan, plan, member, event, chat.is_group
             )
-            reply = replace(outcome.reply, version=plan.version)
-            return _in(reply, plan.language) if saved else None
+
+    async def _shared_board(
+        self,
+        session: PlanSession,
+        host: Plan,
+        partner: Plan,
+        viewer: Plan,
+        member: MemberRef,
+        event: ev.Work,
+        group: bool,
+    ) -> Reply | None:
+        """The one task board of a two-sided plan, stored with the inviting side's plan, as
+        ``viewer``'s side sees it: its own tasks first, ticked and taken by its own members
+        (and the joint ones). Once both halves are done the board is the merged split; claims
+        and ticks of tasks that stay are kept."""
+        assert host.id is not None
+        tasks = await session.tasks(host.id)
+        merged = host.status == DONE and partner.status == DONE
+        refresh = merged and not host.meta.get(MERGED_BOARD)
+        if refresh:
+            fresh = twosided.merge(host.answers, partner.answers).tasks
+            tasks = twosided.keep_progress(fresh, tasks)
+            host = host.copy()
+            host.meta[MERGED_BOARD] = True
+        viewer_is_host = viewer.id == host.id
+        view = twosided.for_viewer(tasks, viewer_is_host)
+        shown = replace(host.copy(), language=viewer.language, id=viewer.id)
+        now = self.clock().isoformat(timespec="seconds")
+        outcome = apply_work(shown, view, [], member, event, now, group, two_sided=True)
+        if not outcome.changed and not refresh:
+            return _in(outcome.reply, viewer.language)
+        changed = twosided.from_viewer(outcome.tasks or view, tasks)
+        saved = await session.save_plan(host, host.version, member, tasks=changed)
+        reply = replace(outcome.reply, version=viewer.version)
+        return _in(reply, viewer.language) if saved else None
 
     # -- two-sided plans ----------------------------------------------------------------------
 
@@ -373,6 +424,12 @@ class PlanningService:
     async def chat_moved(self, chat: ChatRef, new_chat_id: str) -> bool:
         """A group became a supergroup: its association, plans and answers move with it."""
         return await self.store.move_association(chat, new_chat_id)
+
+
+# Task-board events: on a two-sided plan they go to the one shared board.
+BOARD_EVENTS = (ev.ShowTasks, ev.ClaimTask, ev.TickTask)
+# Meta flag of the inviting plan: its tasks are the merged split of both halves.
+MERGED_BOARD = "merged_board"
 
 
 class _LostClaim(Exception):

@@ -125,15 +125,44 @@ def shared_view(answers: Mapping[str, Any], shared: Sequence[str] = ()) -> dict[
     }
 
 
-def _for_viewer(tasks: Sequence[TaskRecord], viewer_is_host: bool) -> list[TaskRecord]:
+_FLIP = {US: PARTNER, PARTNER: US}
+
+
+def for_viewer(tasks: Sequence[TaskRecord], viewer_is_host: bool) -> list[TaskRecord]:
     """The tasks as the viewer's side reads them ("us" is the viewer), its own first."""
     if not viewer_is_host:
-        flip = {US: PARTNER, PARTNER: US}
         # The reasons are worded from the inviting side: the partner sees the owner only.
         tasks = [
-            replace(task, owner=flip.get(task.owner, task.owner), reason=None) for task in tasks
+            replace(task, owner=_FLIP.get(task.owner, task.owner), reason=None) for task in tasks
         ]
     return sorted(tasks, key=lambda task: task.owner != US)
+
+
+def from_viewer(seen: Sequence[TaskRecord], stored: Sequence[TaskRecord]) -> list[TaskRecord]:
+    """``seen`` (a viewer's tasks) back as stored: the stored order, the owners as the
+    inviting side names them; only claims and ticks come from ``seen``."""
+    by_key = {task.key: task for task in seen}
+    back = []
+    for task in stored:
+        new = by_key.get(task.key, task)
+        back.append(
+            replace(task, claimed_by=new.claimed_by, done_by=new.done_by, done_at=new.done_at)
+        )
+    return back
+
+
+def keep_progress(fresh: Sequence[TaskRecord], old: Sequence[TaskRecord]) -> list[TaskRecord]:
+    """The merged split, with the claims and ticks of tasks that were already on the board."""
+    before = {task.key: task for task in old}
+    kept = []
+    for task in fresh:
+        was = before.get(task.key)
+        if was is not None:
+            task = replace(
+                task, claimed_by=was.claimed_by, done_by=was.done_by, done_at=was.done_at
+            )
+        kept.append(task)
+    return kept
 
 
 @dataclass(frozen=True)
@@ -180,7 +209,7 @@ def merged_text(
             what = t(f"q.{d.question}.short", lang)
             lines.append("• " + t("two.differ_line", lang, what=what, ours=mine, theirs=other))
         lines.append(t("two.differ_talk", lang))
-    tasks = _for_viewer(merged.tasks, viewer_is_host)
+    tasks = for_viewer(merged.tasks, viewer_is_host)
     return "\n".join(lines), result_details(shown, merged.recommendation, tasks, lang)
 
 

@@ -139,7 +139,11 @@ def apply_work(
     event: ev.Work,
     now: str,
     group: bool,
+    two_sided: bool = False,
 ) -> WorkOutcome:
+    """``two_sided``: the board is shared with a partner that ticks its own tasks, so a
+    member ticks only the tasks of its side and the joint ones (``tasks`` are as the
+    member's side reads them: "us" is that side)."""
     lang = plan.language
     items = checklist.items(stored, plan_forms(plan))
     match event:
@@ -181,8 +185,11 @@ def apply_work(
             claimed = [replace(x, claimed_by=member.name) if x.key == key else x for x in tasks]
             return WorkOutcome(board_reply(plan, claimed, page, changed=True), tasks=claimed)
         case ev.TickTask(task=key, done=done, page=page):
-            if not any(task.key == key for task in tasks):
+            found = next((task for task in tasks if task.key == key), None)
+            if found is None:
                 return WorkOutcome(notice(kinds.STALE, "ui.bad_button", lang, plan))
+            if two_sided and not _ours_to_take(found):
+                return WorkOutcome(notice(kinds.INVALID, "two.not_your_task", lang, plan))
             # A task already as asked stays as it is: a repeated tap keeps who ticked it, when.
             ticked = [
                 (

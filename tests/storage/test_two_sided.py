@@ -266,3 +266,64 @@ async def test_the_agreement_names_both_organisations(store: SqlStore) -> None:
     partner = doc["parties"]["partner"]
     assert partner["name"] == "Youth Centre"
     assert partner["contacts"] == ["Yusuf, 040 123"]  # its own contact person
+
+
+async def _board_tasks(store: SqlStore) -> list[Any]:
+    async with store.session(HOST) as session:
+        plan = await session.current_plan()
+        assert plan is not None and plan.id is not None
+        return await session.tasks(plan.id)
+
+
+def _ticks(reply: Reply) -> list[str]:
+    return [o.key.removeprefix("tick:") for o in reply.options if o.key.startswith("tick:")]
+
+
+async def test_one_shared_board_each_side_its_own_tasks(store: SqlStore) -> None:
+    from flows.model import PARTNER, US
+    from flows.tasks import is_joint
+
+    service = PlanningService(store, clock=Clock())
+    code = await invited(service)
+    await service.join(THEM, YUSUF, code)
+    await play(service, THEM, YUSUF, THEIRS)
+
+    ours = await service.handle(HOST, ANNA, ev.ShowTasks())
+    assert ours.kind == kinds.BOARD
+    tasks = {task.key: task for task in await _board_tasks(store)}
+    # The merged split: the partner's own offer (premises) decides tasks, not our guess.
+    owners = [tasks[key].owner for key in _ticks(ours)]
+    assert owners == sorted(owners, key=lambda owner: owner != US)  # ours first
+
+    theirs = await service.handle(THEM, YUSUF, ev.ShowTasks())
+    assert theirs.kind == kinds.BOARD and theirs.plan_id != ours.plan_id
+    seen = [tasks[key].owner for key in _ticks(theirs)]
+    assert seen == sorted(seen, key=lambda owner: owner != PARTNER)  # theirs first
+    # The same board (one page each, its own first): the same count, the same tasks.
+    assert theirs.text.splitlines()[0] == ours.text.splitlines()[0]
+    assert set(_ticks(theirs)) <= set(tasks)
+
+    their_task = next(k for k, x in tasks.items() if x.owner == PARTNER and not is_joint(x))
+    our_task = next(k for k, x in tasks.items() if x.owner == US and not is_joint(x))
+    before = await _board_tasks(store)
+    refused = await service.handle(THEM, YUSUF, ev.TickTask(our_task, True))
+    assert refused.text == t_("two.not_your_task")
+    refused = await service.handle(THEM, YUSUF, ev.ClaimTask(our_task))
+    assert refused.kind == kinds.INVALID
+    assert await _board_tasks(store) == before
+
+    # Both sides at the same moment, each on its own task: both are kept.
+    a, b = await asyncio.gather(
+        service.handle(HOST, ANNA, ev.TickTask(our_task, True)),
+        service.handle(THEM, YUSUF, ev.ClaimTask(their_task)),
+    )
+    assert a.kind == kinds.BOARD and b.kind == kinds.BOARD
+    after = {task.key: task for task in await _board_tasks(store)}
+    assert after[our_task].done_by == "Anna"
+    assert after[their_task].claimed_by == "Yusuf"
+
+
+def t_(key: str) -> str:
+    from flows.texts import t
+
+    return t(key)

@@ -84,6 +84,15 @@ async def test_invite_join_in_a_group_merged_result_for_both(bot: Bot) -> None:
     # Once the partner is in, the result offers no invite any more.
     assert t("ui.invite") not in [label for label, _ in buttons(aino.last())]
 
+    # One shared board: in the partner's group its own tasks come first, as "us".
+    await eve.say(f"/tasks@{BOT_USERNAME}")
+    board = yusuf.last()["text"].splitlines()
+    assert board[0].startswith("Task board")
+    first = board[2]
+    assert first.startswith("1. ") and first.endswith((t("party.us"), t("party.lead_us")))
+    await aino.say("/tasks")
+    assert aino.last()["text"].splitlines()[0] == board[0]  # the same board, same count
+
     # The same link again, from another chat: one line, nothing changes.
     other = Member(bot.app, bot.request, user_id=7007, first_name="Mallory")
     await other.say(f"/start {code}")
