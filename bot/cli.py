@@ -195,6 +195,12 @@ def build_parser() -> argparse.ArgumentParser:
     invite.add_argument(
         "--revoke", action="store_true", help="end the open invite instead of making a new one"
     )
+    invite.add_argument(
+        "--share",
+        choices=("on", "off"),
+        help="on: let the partner read what your members wrote in their own words; off: only "
+        "your choices (the default)",
+    )
 
     commands.add_parser(
         "run",
@@ -328,11 +334,13 @@ def _invite(settings: Settings, args: argparse.Namespace) -> int:
     if not name:
         raise ConfigError("--association must not be empty; give a name such as --association Club")
     url = _database_url(settings, args.db)
-    print(asyncio.run(_invite_text(url, name, settings, args.revoke)))
+    print(asyncio.run(_invite_text(url, name, settings, args.revoke, args.share)))
     return 0
 
 
-async def _invite_text(url: str, name: str, settings: Settings, revoke: bool) -> str:
+async def _invite_text(
+    url: str, name: str, settings: Settings, revoke: bool, share: str | None = None
+) -> str:
     from bot.console import console_chat, console_member
     from flows.service import PlanningService
     from flows.texts import t
@@ -342,6 +350,10 @@ async def _invite_text(url: str, name: str, settings: Settings, revoke: bool) ->
         service = PlanningService(
             store, language=settings.language, invite_days=settings.invite_days
         )
+        if share is not None:
+            chosen = share == "on"
+            reply = await service.share_texts(console_chat(name), console_member(), chosen)
+            return reply.text
         reply = await service.invite(console_chat(name), console_member(), revoke=revoke)
     finally:
         await store.close()

@@ -245,8 +245,27 @@ class PlanningService:
             host=host,
             partner=partner,
             lang=lang,
+            shared=twosided.shared_texts(ours.meta),
         )
         return replace(reply, text=text, details=details)
+
+    async def share_texts(self, chat: ChatRef, member: MemberRef, share: bool) -> Reply:
+        """Let the partner read our members' own words (or stop it): /invite share|private."""
+        for _ in range(WORK_ATTEMPTS):
+            async with self.store.session(chat) as session:
+                plan = await work_plan(session)
+                if plan is None or plan.id is None:
+                    return notice(kinds.INFO, "ui.no_plan", self.language_for(member))
+                if _is_partner_half(plan):
+                    return notice(kinds.INVALID, "two.partner_cannot_invite", plan.language, plan)
+                key = "two.shared" if share else "two.unshared"
+                if bool(plan.meta.get(twosided.SHARE_TEXTS)) == share:
+                    return notice(kinds.INFO, key, plan.language, plan)
+                changed = plan.copy()
+                changed.meta[twosided.SHARE_TEXTS] = share
+                if await session.save_plan(changed, plan.version, member):
+                    return notice(kinds.INFO, key, plan.language, changed)
+        return notice(kinds.CONFLICT, "ui.conflict", self.language_for(member))
 
     async def invite(self, chat: ChatRef, member: MemberRef, *, revoke: bool = False) -> Reply:
         """A new invite for the chat's plan (the old one is revoked), or, with ``revoke``,
@@ -371,6 +390,35 @@ class PlanningService:
                 return notice(kinds.INFO, "ui.no_plan", self.language_for(member))
             if plan.status != DONE or plan.id is None:
                 return notice(kinds.INFO, "export.not_finished", plan.language, plan)
+            if _is_partner_half(plan):
+                half = await session.other_half(plan.id)
+                if half is None:
+                    return notice(kinds.INFO, "two.partner_left", plan.language, plan)
+                if half.plan.status != DONE:
+                    return notice(
+                        kinds.INFO, "two.waiting_host", plan.language, plan, host=half.chat.title
+                    )
+                host_chat, host_plan, mine = half.chat, half.plan, plan
+            else:
+                host_chat = None
+        if host_chat is not None:
+            # The partner's export is the same agreement, read from the inviting side's plan,
+            # without our members' own words unless we chose to share them.
+            return await self._agreement(host_chat, host_plan, mine, today, viewer_is_host=False)
+        return await self._agreement(chat, plan, None, today, member=member)
+
+    async def _agreement(
+        self,
+        chat: ChatRef,
+        plan: Plan,
+        partner: Plan | None,
+        today: date | None,
+        *,
+        member: MemberRef | None = None,
+        viewer_is_host: bool = True,
+    ) -> dict[str, Any] | Reply:
+        async with self.store.session(chat) as session:
+            assert plan.id is not None
             if member is not None and not our_name(plan) and not plan.meta.get(ASKING):
                 asking = plan.copy()
                 asking.meta[ASKING] = "name"
@@ -380,13 +428,24 @@ class PlanningService:
             tasks = await session.tasks(plan.id)
             items = checklist_items(await session.checklist(plan.id), plan_forms(plan))
             now = self.clock()
-            half = await self._partner_half(session, plan)
-            if half is not None and twosided.partner_organisation(half.answers):
-                # The partner joined by invite: its own half names it, ahead of /setup and
-                # of our guess (flows.setup.partner_name reads meta["parties"] first).
+            half = partner or await self._partner_half(session, plan)
+            if half is not None and half.status == DONE:
+                # Both halves: the agreement is made of the merged answers and split, and the
+                # partner's own half names it, ahead of /setup and of our guess
+                # (flows.setup.partner_name reads meta["parties"] first).
+                merged = twosided.merge(plan.answers, half.answers)
                 plan = plan.copy()
+                plan.answers = merged.answers
+                if not viewer_is_host:
+                    plan.answers = twosided.shared_view(
+                        merged.answers, twosided.shared_texts(plan.meta)
+                    )
+                    plan.language = half.language  # the partner reads it in its own
+                if not plan.meta.get(MERGED_BOARD):  # the board was not opened since
+                    tasks = twosided.keep_progress(merged.tasks, tasks)
                 name = twosided.partner_organisation(half.answers)
-                plan.meta.setdefault("parties", {})["partner"] = name
+                if name:
+                    plan.meta.setdefault("parties", {})["partner"] = name
             doc = agreement(plan, tasks, items, today or now.date(), now)
             if half is not None and str(half.answers.get("p_contact") or "").strip():
                 doc["parties"][PARTNER]["contacts"] = [str(half.answers["p_contact"]).strip()]

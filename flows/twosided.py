@@ -17,7 +17,7 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from flows.model import PARTNER, US, TaskRecord
-from flows.questionnaire import TEXT, applicable, by_key, effective
+from flows.questionnaire import OURS, QUESTIONS, TEXT, applicable, by_key, effective
 from flows.recommend import Recommendation, recommend
 from flows.render import answer_text, result_details, result_summary
 from flows.tasks import split
@@ -115,6 +115,18 @@ def differences(ours: Mapping[str, Any], theirs: Mapping[str, Any], lang: str) -
     return found
 
 
+# Meta flag of the inviting plan: a member chose to share its members' own words.
+SHARE_TEXTS = "share_texts"
+
+
+def shared_texts(ours_meta: Mapping[str, Any]) -> tuple[str, ...]:
+    """The free-text questions of ours the partner may read: all once a member of ours chose
+    to share them (/invite share), else none."""
+    if not ours_meta.get(SHARE_TEXTS):
+        return ()
+    return tuple(q.key for q in QUESTIONS if q.kind == TEXT and q.side == OURS)
+
+
 def shared_view(answers: Mapping[str, Any], shared: Sequence[str] = ()) -> dict[str, Any]:
     """What the other side may see of one half: its choices, not its free text (unless a
     member of that side marked the answer to share)."""
@@ -186,6 +198,7 @@ def merged_text(
     host: str,
     partner: str,
     lang: str,
+    shared: Sequence[str] = (),
 ) -> tuple[str, str]:
     """(first message, details) of the merged result, as the viewer's side sees it.
 
@@ -196,7 +209,7 @@ def merged_text(
     shown = merged.answers
     if not viewer_is_host:
         # The partner reads it as its own: it gives what it offers and gets what we offer.
-        shown = shared_view(merged.answers)
+        shown = shared_view(merged.answers, shared)
         shown["we_offer"] = list(merged.answers.get("partner_offers") or [])
         shown["partner_offers"] = list(merged.answers.get("we_offer") or [])
     lines = [t("two.result_title", lang, us=host, partner=partner)]

@@ -55,11 +55,17 @@ async def make_invite(
 
 
 async def invite_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    """/invite: a new invite (the old one ends); /invite revoke: end the open one."""
+    """/invite: a new invite (the old one ends); /invite revoke: end the open one;
+    /invite share | private: let the partner read our members' own words, or not."""
     chat, member = update.effective_chat, sender_ref(update)
     if chat is None or member is None:
         return
-    revoke = bool(context.args) and context.args[0].lower() in ("revoke", "end", "stop")
+    word = context.args[0].lower() if context.args else ""
+    if word in ("share", "private"):
+        reply = await deps(context).service.share_texts(chat_ref(chat), member, word == "share")
+        await respond(update, context, Rendered((reply.text,)))
+        return
+    revoke = word in ("revoke", "end", "stop")
     await make_invite(context, chat, member, revoke=revoke)
 
 

@@ -80,6 +80,10 @@ class LanguageNotingService:
         chats: list[ChatRef] = await self.inner.partner_chats(chat)
         return chats
 
+    async def share_texts(self, chat: ChatRef, member: MemberRef, share: bool) -> Reply:
+        reply: Reply = await self.inner.share_texts(chat, member, share)
+        return reply
+
     def partner_left(self) -> Reply:
         reply: Reply = self.inner.partner_left()
         return reply

@@ -63,3 +63,6 @@ def test_invite_join_and_one_result_for_both(tmp_path: Path) -> None:
 
     ended = partnerbot(tmp_path, "invite", "--db", db, "--association", "Club", "--revoke")
     assert ended.stdout.strip() == "There is no open invite to end."
+
+    shared = partnerbot(tmp_path, "invite", "--db", db, "--association", "Club", "--share", "on")
+    assert shared.stdout.startswith("Your partner can now read what your members wrote")

@@ -327,3 +327,27 @@ def t_(key: str) -> str:
     from flows.texts import t
 
     return t(key)
+
+
+async def test_the_partner_reads_our_words_only_when_we_share_them(store: SqlStore) -> None:
+    service = PlanningService(store, clock=Clock())
+    code = await invited(service)
+    await service.join(THEM, YUSUF, code)
+    await play(service, THEM, YUSUF, THEIRS)
+
+    theirs = await service.agreement(THEM)
+    assert isinstance(theirs, dict)
+    assert SECRET not in str(theirs)
+    assert theirs["parties"]["partner"]["name"] == "Youth Centre"
+    ours = await service.agreement(HOST)
+    assert isinstance(ours, dict) and SECRET in str(ours)
+    assert ours["form"] == theirs["form"] and ours["tasks"] == theirs["tasks"]
+
+    shared = await service.share_texts(HOST, ANNA, True)
+    assert shared.text.startswith("Your partner can now read")
+    theirs = await service.agreement(THEM)
+    assert SECRET in str(theirs)
+    assert (await service.share_texts(THEM, YUSUF, True)).kind == kinds.INVALID
+
+    await service.share_texts(HOST, ANNA, False)
+    assert SECRET not in str(await service.agreement(THEM))

@@ -116,6 +116,10 @@ async def test_forged_and_revoked_links_get_one_line(bot: Bot) -> None:
     assert mallory.texts()[-1] == t("two.code_revoked")
     await aino.say("/invite")
     assert LINK.search(aino.texts()[-1])
+    await aino.say("/invite share")
+    assert aino.texts()[-1] == t("two.shared")
+    await aino.say("/invite private")
+    assert aino.texts()[-1] == t("two.unshared")
     # Nothing was stored for Mallory's chat.
     assert not [
         c
