@@ -7,9 +7,9 @@ import logging
 from typing import Any
 
 import pytest
-from tg_support import TOKEN, Bot, current_plan, settled, snapshot
+from tg_support import TOKEN, Bot, current_plan, make_settings, settled, snapshot
 
-from bot.telegram.app import MENU
+from bot.telegram.app import MENU, build_application
 from bot.telegram.callback_data import Action, ButtonData, decode, encode
 from bot.telegram.handlers import MAX_TEXT
 from bot.telegram.offline import BOT_USERNAME, Member, buttons
@@ -121,9 +121,7 @@ async def test_two_instances_share_a_chat(bot: Bot, store: Any) -> None:
     """Two bot processes behind one webhook address share the chats and the database, not
     their memory: a tap on a question the other instance sent is answered, not refused as an
     older copy of one this instance once showed."""
-    from tg_support import make_settings
 
-    from bot.telegram.app import build_application
     from flows.service import PlanningService
 
     request = bot.request  # one Telegram: it numbers the chat's messages upwards
