@@ -11,10 +11,15 @@ from __future__ import annotations
 import asyncio
 import threading
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from alembic import command
-from alembic.config import Config
-from alembic.script import ScriptDirectory
+# Alembic is imported where used: a store whose schema is current never loads it.
+if TYPE_CHECKING:
+    from alembic.config import Config
+
+# The newest revision in migrations/versions, so that a start can compare it with the
+# database's (one query) without loading Alembic; a test checks it against Alembic's head.
+HEAD_REVISION = "0001"
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
 
@@ -26,6 +31,8 @@ _ONE_AT_A_TIME = threading.Lock()
 
 def alembic_config(url: str) -> Config:
     """An Alembic configuration for ``url`` (also usable with ``alembic.command``)."""
+    from alembic.config import Config
+
     config = Config()
     # ConfigParser interpolates "%": escape it (URL-encoded passwords contain it).
     config.set_main_option("script_location", str(MIGRATIONS_DIR).replace("%", "%%"))
@@ -37,15 +44,21 @@ def alembic_config(url: str) -> Config:
 
 def head_revision() -> str | None:
     """The newest revision shipped with this package."""
+    from alembic.script import ScriptDirectory
+
     return ScriptDirectory(str(MIGRATIONS_DIR)).get_current_head()
 
 
 def upgrade(url: str, revision: str = "head") -> None:
+    from alembic import command
+
     with _ONE_AT_A_TIME:
         command.upgrade(alembic_config(url), revision)
 
 
 def downgrade(url: str, revision: str = "base") -> None:
+    from alembic import command
+
     with _ONE_AT_A_TIME:
         command.downgrade(alembic_config(url), revision)
 

@@ -25,7 +25,6 @@ from telegram import Chat, InlineKeyboardMarkup, LinkPreviewOptions, Message, Up
 from telegram.constants import ParseMode
 from telegram.ext import Application, BaseHandler, CommandHandler, ContextTypes, filters
 
-from bot.pdf import agreement_pdf
 from bot.telegram.delivery import deliver
 from bot.telegram.deps import deps
 from bot.telegram.language import chat_language, update_language
@@ -116,6 +115,9 @@ async def send_agreement(
 
         if await deliver(context, chat.id, "sendMessage", send_html) is None:
             return  # the chat blocked us
+    # fpdf2 (~35 MB with its font tools) is loaded on the first export, not at start.
+    from bot.pdf import agreement_pdf
+
     pdf = await asyncio.to_thread(agreement_pdf, doc)  # CPU work off the event loop
     await deliver(
         context,

@@ -6,10 +6,10 @@ import logging
 from typing import Any
 
 import pytest
-from tg_offline import buttons, forbidden, not_modified, retry_after, timed_out
 from tg_support import TOKEN, Bot, current_plan, snapshot
 
 from bot.telegram.delivery import blocked_chats
+from bot.telegram.offline import buttons, forbidden, not_modified, retry_after, timed_out
 from flows.texts import t
 
 

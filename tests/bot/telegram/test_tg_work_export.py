@@ -13,10 +13,10 @@ from telegram._utils.defaultvalue import DEFAULT_NONE
 from telegram._utils.types import ODVInput
 from telegram.request import RequestData
 from test_tg_work import GROUP_ID, finish_plan, in_group, stored
-from tg_offline import BOT_USER, OfflineRequest, chat_dict
 from tg_support import Bot, make_settings
 
 from bot.telegram.app import build_application
+from bot.telegram.offline import BOT_USER, OfflineRequest, chat_dict
 from bot.telegram.work import PDF_NAME
 from bot.telegram.work_render import html_chunks, markdown_to_html
 from flows.model import US
