@@ -243,7 +243,7 @@ class StoreSession:
         through this session); the plan's earlier live invites are revoked. Returns how many."""
         await self.begin()
         revoked = await self._rows("revoke_invites", plan_id=plan_id, now=self._driver.stamp(now))
-        await self._run(
+        await self._rows(
             "insert_invite",
             plan_id=plan_id,
             token_hash=token_hash,
