@@ -39,6 +39,8 @@ KIND_AS_PARTNER = {
     "other": "association",
 }
 NAMED_CONFLICT = ("tobacco", "alcohol", "gambling", "other")
+# A result's first message on a phone: about this many characters at most.
+FIRST_MESSAGE = 700
 # Scales this far apart (or more) are a disagreement.
 SCALE_GAP = 2
 
@@ -212,8 +214,8 @@ def merged_text(
         shown = shared_view(merged.answers, shared)
         shown["we_offer"] = list(merged.answers.get("partner_offers") or [])
         shown["partner_offers"] = list(merged.answers.get("we_offer") or [])
+    # The differences first: they are what both sides must see before anything is agreed.
     lines = [t("two.result_title", lang, us=host, partner=partner)]
-    lines += [result_summary(shown, merged.recommendation, lang)]
     found = differences(ours, theirs, lang)
     if found:
         lines += ["", t("two.differ_title", lang)]
@@ -222,6 +224,13 @@ def merged_text(
             what = t(f"q.{d.question}.short", lang)
             lines.append("• " + t("two.differ_line", lang, what=what, ours=mine, theirs=other))
         lines.append(t("two.differ_talk", lang))
+    rec = merged.recommendation
+    summary = result_summary(shown, rec, lang)
+    if len("\n".join([*lines, "", summary])) > FIRST_MESSAGE and rec.notes:
+        # A phone's first message stays short: the warnings are counted, and in the details.
+        summary = result_summary(shown, replace(rec, notes=()), lang)
+        summary += "\n\n" + t("result.notes_count", lang, count=len(rec.notes))
+    lines += ["", summary]
     tasks = for_viewer(merged.tasks, viewer_is_host)
     return "\n".join(lines), result_details(shown, merged.recommendation, tasks, lang)
 
