@@ -43,17 +43,39 @@ ENV_VARS: dict[str, str] = {
     "telegram.webhook.url": "PARTNERBOT_WEBHOOK_URL",
     "telegram.webhook.secret_token": "PARTNERBOT_WEBHOOK_SECRET",
     "telegram.webhook.path": "PARTNERBOT_WEBHOOK_PATH",
+    "telegram.webhook.max_connections": "PARTNERBOT_WEBHOOK_MAX_CONNECTIONS",
+    "telegram.webhook.set_on_start": "PARTNERBOT_WEBHOOK_SET_ON_START",
     "database.url": "PARTNERBOT_DATABASE_URL",
     "bot.language": "PARTNERBOT_LANGUAGE",
     "bot.log_level": "PARTNERBOT_LOG_LEVEL",
+    # running in production (bot.ops, see _ops below)
+    "bot.log_format": "PARTNERBOT_LOG_FORMAT",
+    "bot.shutdown_timeout": "PARTNERBOT_SHUTDOWN_TIMEOUT",
+    "bot.health_listen": "PARTNERBOT_HEALTH_LISTEN",
+    "bot.health_port": "PARTNERBOT_HEALTH_PORT",
 }
 
 # The keys each TOML table may hold (anything else is a typo and is reported).
 _KNOWN: dict[str, tuple[str, ...]] = {
     "telegram": ("token", "api_base_url", "mode", "webhook"),
-    "telegram.webhook": ("listen", "port", "url", "secret_token", "path"),
+    "telegram.webhook": (
+        "listen",
+        "port",
+        "url",
+        "secret_token",
+        "path",
+        "max_connections",
+        "set_on_start",
+    ),
     "database": ("url",),
-    "bot": ("language", "log_level"),
+    "bot": (
+        "language",
+        "log_level",
+        "log_format",
+        "shutdown_timeout",
+        "health_listen",
+        "health_port",
+    ),
 }
 
 
@@ -80,12 +102,28 @@ class WebhookSettings:
     url: str = ""
     secret_token: str = ""
     path: str = "telegram"
+    max_connections: int = 40  # setWebhook's max_connections (Telegram allows 1-100)
+    set_on_start: bool = True  # call setWebhook at start (a fleet sets it once instead)
 
     def __repr__(self) -> str:
         return (
             f"WebhookSettings(listen={self.listen!r}, port={self.port!r}, url={self.url!r}, "
-            f"secret_token={_mask(self.secret_token)}, path={self.path!r})"
+            f"secret_token={_mask(self.secret_token)}, path={self.path!r}, "
+            f"max_connections={self.max_connections!r}, set_on_start={self.set_on_start!r})"
         )
+
+
+LOG_FORMATS = ("text", "json")
+
+
+@dataclass(frozen=True)
+class OpsSettings:
+    """Running in production: log format, shutdown, health port (``bot.*`` settings)."""
+
+    log_format: str = "text"  # "json": one JSON object per line, for log collectors
+    shutdown_timeout: int = 10  # seconds to finish updates in flight after SIGTERM
+    health_listen: str = "127.0.0.1"
+    health_port: int = 0  # /healthz, /readyz and /metrics on their own port; 0: none
 
 
 @dataclass(frozen=True, repr=False)
@@ -97,12 +135,13 @@ class Settings:
     webhook: WebhookSettings = field(default_factory=WebhookSettings)
     language: str = "en"
     log_level: str = "INFO"
+    ops: OpsSettings = field(default_factory=OpsSettings)
 
     def __repr__(self) -> str:
         return (
             f"Settings(token={_mask(self.token)}, database_url={mask_url(self.database_url)!r}, "
             f"api_base_url={self.api_base_url!r}, mode={self.mode!r}, webhook={self.webhook!r}, "
-            f"language={self.language!r}, log_level={self.log_level!r})"
+            f"language={self.language!r}, log_level={self.log_level!r}, ops={self.ops!r})"
         )
 
     __str__ = __repr__
@@ -343,19 +382,51 @@ def load_settings(path: Path | None = None, env: Mapping[str, str] = os.environ)
         api_base_url=api_base_url,
         mode=mode,
         webhook=WebhookSettings(
-            listen=listen, port=port, url=url, secret_token=secret_token, path=hook_path
+            listen=listen,
+            port=port,
+            url=url,
+            secret_token=secret_token,
+            path=hook_path,
+            max_connections=_integer(src, "telegram.webhook.max_connections", 40, 1, 100),
+            set_on_start=_boolean(src, "telegram.webhook.set_on_start", True),
         ),
         language=language,
         log_level=log_level,
+        ops=_ops(src),
     )
 
 
 def _port(src: _Source) -> int:
-    name = "telegram.webhook.port"
+    return _integer(src, "telegram.webhook.port", 8443, 1, 65535)
+
+
+def _ops(src: _Source) -> OpsSettings:
+    """The ``bot.*`` settings for running in production."""
+    log_format = src.string(
+        "bot.log_format",
+        "text",
+        check=lambda v: v.lower() in LOG_FORMATS,
+        expected="'text' or 'json'",
+    ).lower()
+    health_listen = src.string(
+        "bot.health_listen",
+        "127.0.0.1",
+        check=lambda v: v != "" and " " not in v,
+        expected="an address to listen on, like '127.0.0.1' or '0.0.0.0'",
+    )
+    return OpsSettings(
+        log_format=log_format,
+        shutdown_timeout=_integer(src, "bot.shutdown_timeout", 10, 0, 3600),
+        health_listen=health_listen,
+        health_port=_integer(src, "bot.health_port", 0, 0, 65535),
+    )
+
+
+def _integer(src: _Source, name: str, default: int, low: int, high: int) -> int:
     value, origin = src.get(name)
     if value is None:
-        return 8443
-    expected = "a whole number from 1 to 65535"
+        return default
+    expected = f"a whole number from {low} to {high}"
     if isinstance(value, bool):
         raise src.error(name, expected, value, origin)
     if isinstance(value, str):
@@ -366,9 +437,24 @@ def _port(src: _Source) -> int:
         number = value
     else:
         raise src.error(name, expected, value, origin)
-    if not 1 <= number <= 65535:
+    if not low <= number <= high:
         raise src.error(name, expected, value, origin)
     return number
+
+
+_TRUE = ("true", "yes", "on", "1")
+_FALSE = ("false", "no", "off", "0")
+
+
+def _boolean(src: _Source, name: str, default: bool) -> bool:
+    value, origin = src.get(name)
+    if value is None:
+        return default
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, str) and value.strip().lower() in _TRUE + _FALSE:
+        return value.strip().lower() in _TRUE
+    raise src.error(name, "true or false", value, origin)
 
 
 def _languages() -> list[str]:

@@ -15,6 +15,10 @@ from pathlib import Path
 from alembic import command
 from alembic.config import Config
 from alembic.script import ScriptDirectory
+from sqlalchemy import inspect, text
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from storage.db import SQLITE_BEGIN
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
 
@@ -56,3 +60,17 @@ async def upgrade_async(url: str, revision: str = "head") -> None:
 
 async def downgrade_async(url: str, revision: str = "base") -> None:
     await asyncio.to_thread(downgrade, url, revision)
+
+
+async def current_revision(engine: AsyncEngine) -> str | None:
+    """The schema revision ``engine``'s database is at; None for a database never migrated.
+
+    Raises what the driver raises when the database cannot be reached.
+    """
+    async with engine.connect() as conn:
+        if conn.dialect.name == "sqlite":  # a read: no need for the write lock
+            await conn.execution_options(**{SQLITE_BEGIN: "lazy"})
+        if not await conn.run_sync(lambda sync: inspect(sync).has_table("alembic_version")):
+            return None
+        row = (await conn.execute(text("SELECT version_num FROM alembic_version"))).first()
+    return None if row is None else str(row[0])

@@ -12,6 +12,7 @@ from typing import Any
 
 from sqlalchemy import (
     JSON,
+    BigInteger,
     Boolean,
     DateTime,
     Dialect,
@@ -185,6 +186,22 @@ class PartnerInviteRow(Base):
     used_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
 
 
+class TelegramUpdateRow(Base):
+    """A Telegram update some bot instance has taken on (``storage.updates``).
+
+    Telegram delivers an update again when it got no answer in time; with several instances
+    the copy may reach another one. The first instance to insert the update's id handles it,
+    the others drop the copy. Rows older than a few days are deleted: Telegram gives up
+    redelivering long before.
+    """
+
+    __tablename__ = "telegram_update"
+    __table_args__ = (Index(None, "received_at"),)
+
+    update_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    received_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
 # Children first: the order in which rows are counted, and tables dropped.
 ALL_TABLES = (
     "answer",
@@ -194,4 +211,5 @@ ALL_TABLES = (
     "plan",
     "member",
     "association",
+    "telegram_update",
 )

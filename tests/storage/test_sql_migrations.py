@@ -19,6 +19,7 @@ from storage.store import SqlStore
 from tests.storage.sql_helpers import GROUP
 
 TABLES = set(ALL_TABLES)
+HEAD = "0002"
 ROOT = Path(__file__).resolve().parents[2]
 
 
@@ -47,7 +48,7 @@ async def test_upgrade_downgrade_upgrade(db_url: str) -> None:
 
     await migrate.upgrade_async(db_url)
     assert await _tables(db_url) == TABLES | {"alembic_version"}
-    assert await _revision(db_url) == migrate.head_revision() == "0001"
+    assert await _revision(db_url) == migrate.head_revision() == HEAD
 
     await migrate.downgrade_async(db_url)
     assert await _tables(db_url) == {"alembic_version"}
@@ -80,7 +81,7 @@ async def test_migrated_schema_matches_the_models(db_url: str) -> None:
 
 async def test_concurrent_upgrades_in_one_process(db_url: str) -> None:
     await asyncio.gather(*(migrate.upgrade_async(db_url) for _ in range(3)))
-    assert await _revision(db_url) == "0001"
+    assert await _revision(db_url) == HEAD
     assert await _tables(db_url) == TABLES | {"alembic_version"}
 
 
@@ -97,7 +98,7 @@ async def test_instances_starting_together_migrate_once(db_url: str) -> None:
     errors = await asyncio.wait_for(asyncio.gather(*(p.communicate() for p in procs)), 120)
     for proc, (_, err) in zip(procs, errors, strict=True):
         assert proc.returncode == 0, err.decode()
-    assert await _revision(db_url) == "0001"
+    assert await _revision(db_url) == HEAD
     await migrate.upgrade_async(db_url)  # and again: nothing to do
     assert await _tables(db_url) == TABLES | {"alembic_version"}
 
@@ -105,7 +106,7 @@ async def test_instances_starting_together_migrate_once(db_url: str) -> None:
 async def test_open_migrates_by_default(db_url: str) -> None:
     store = await SqlStore.open(db_url)
     await store.close()
-    assert await _revision(db_url) == "0001"
+    assert await _revision(db_url) == HEAD
 
 
 def test_sync_api_outside_an_event_loop(tmp_path) -> None:
