@@ -240,6 +240,10 @@ def setup_logging(settings: Settings, level: str | None = None) -> None:
     root.setLevel(level or settings.log_level)
     # httpx logs every request URL at INFO, and Telegram's URLs contain the token.
     logging.getLogger("httpx").setLevel(logging.WARNING)
+    if settings.ops.log_format == "json":
+        from bot.logjson import use_json
+
+        use_json([handler])
 
 
 def _database_url(settings: Settings, db: Path | None) -> str:

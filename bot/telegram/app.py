@@ -81,10 +81,13 @@ def build_application(
     *,
     request: BaseRequest | None = None,
     get_updates_request: BaseRequest | None = None,
+    update_processor: ChatOrderedUpdateProcessor | None = None,
 ) -> Application[Any, Any, Any, Any, Any, Any]:
     """The Application, ready for ``initialize()`` or ``run_polling``/``run_webhook``.
 
     ``request``/``get_updates_request`` replace PTB's HTTPXRequest (tests pass offline ones).
+    ``update_processor`` replaces the plain ChatOrderedUpdateProcessor (``partnerbot run``
+    passes one that also counts and logs, ``bot.telegram.observed``).
     """
     builder = (
         ApplicationBuilder()
@@ -92,7 +95,7 @@ def build_application(
         .base_url(settings.api_base_url)
         # Waits out flood control (RetryAfter) and retries; also paces sends to stay under it.
         .rate_limiter(RateLimiter(max_retries=RATE_LIMIT_RETRIES))
-        .concurrent_updates(ChatOrderedUpdateProcessor())
+        .concurrent_updates(update_processor or ChatOrderedUpdateProcessor())
         .post_init(_set_command_menu)
     )
     if request is not None:

@@ -6,8 +6,6 @@ import asyncio
 import logging
 from typing import Any
 
-from telegram import Update
-
 from bot.config import Settings, mask_url, require_token
 from bot.telegram.logs import protect_logs
 
@@ -43,8 +41,8 @@ def run_bot(settings: Settings) -> int:
         # transitions logs two INFO lines per state change, i.e. per answer: noise in a bot.
         logging.getLogger("transitions").setLevel(logging.WARNING)
 
-    from bot.telegram.app import build_application
-    from flows.service import PlanningService
+    from bot.telegram.production import production_bot
+    from bot.telegram.serve import serve
     from storage.store import SqlStore
 
     # One loop for the store and PTB: the database driver's connections belong to it.
@@ -53,20 +51,14 @@ def run_bot(settings: Settings) -> int:
     try:
         store = loop.run_until_complete(SqlStore.open(settings.database_url, migrate=True))
         try:
-            service = PlanningService(store, language=settings.language)
-            app = build_application(settings, service)
+            # The Application with metrics, health checks and (webhook) duplicate checks.
+            app, health, metrics = production_bot(settings, store)
             logger.info(
                 "Partnerbot starting (%s mode, database %s)",
                 settings.mode,
                 mask_url(settings.database_url),
             )
-            updates = Update.ALL_TYPES
-            if settings.mode == "webhook":
-                app.run_webhook(
-                    **webhook_options(settings), allowed_updates=updates, close_loop=False
-                )
-            else:
-                app.run_polling(allowed_updates=updates, close_loop=False)
+            loop.run_until_complete(serve(app, settings, health, metrics))
         finally:
             loop.run_until_complete(store.close())
     finally:
