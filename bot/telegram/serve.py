@@ -92,6 +92,10 @@ async def serve(app: App, settings: Settings, health: Health, metrics: Metrics) 
             )
         logger.info("Partnerbot is ready for updates", extra={"event": "bot_ready"})
         await stop.wait()
+        if conflict:
+            # Stopping asks getUpdates once more, which meets the same 409; the one line
+            # the CLI prints says all there is to say.
+            logging.getLogger("telegram.ext.Updater").setLevel(logging.CRITICAL)
         await _drain(app, health, metrics, in_flight, settings.ops.shutdown_timeout)
     finally:
         for sig in (signal.SIGTERM, signal.SIGINT):
