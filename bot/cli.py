@@ -28,6 +28,7 @@ examples:
   partnerbot chat              plan in this terminal (no Telegram token needed)
   partnerbot run               run the Telegram bot (needs PARTNERBOT_TOKEN)
   partnerbot db upgrade        create or update the database tables
+  partnerbot webhook set       register the webhook once for several instances
   partnerbot export --format pdf -o plan.pdf
                                the finished plan as an agreement draft
 
@@ -115,7 +116,7 @@ def build_parser() -> argparse.ArgumentParser:
         "--version", action="version", version=f"%(prog)s {_version()}", help="show the version"
     )
     commands = parser.add_subparsers(
-        dest="command", metavar="{chat,run,db,export}", title="commands"
+        dest="command", metavar="{chat,run,db,export,webhook}", title="commands"
     )
 
     chat = commands.add_parser(
@@ -213,6 +214,9 @@ def build_parser() -> argparse.ArgumentParser:
             type=Path,
             help="work on this SQLite file instead of the configured database",
         )
+    from bot import webhook_cli
+
+    webhook_cli.add_parser(commands, _Formatter)
     return parser
 
 
@@ -377,6 +381,13 @@ def _run(settings: Settings) -> int:
     return int(run_bot(settings) or 0)
 
 
+def _webhook(settings: Settings, args: argparse.Namespace) -> int:
+    setup_logging(settings, "DEBUG" if settings.log_level == "DEBUG" else "WARNING")
+    from bot import webhook_cli
+
+    return webhook_cli.run(settings, args)
+
+
 def _db(settings: Settings, args: argparse.Namespace) -> int:
     if args.db_command is None:
         args.db_parser.print_help(sys.stderr)
@@ -426,6 +437,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _run(settings)
         if args.command == "export":
             return _export(settings, args)
+        if args.command == "webhook":
+            return _webhook(settings, args)
         return _db(settings, args)
     except ConfigError as exc:
         print(f"partnerbot: {exc}", file=sys.stderr)

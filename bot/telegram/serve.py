@@ -17,7 +17,7 @@ import logging
 import signal
 from typing import Any
 
-from telegram import Update
+from telegram import Bot, Update
 from telegram.error import Conflict, TelegramError
 from telegram.ext import Application
 
@@ -44,12 +44,12 @@ class AnotherPoller(ConfigError):
         super().__init__(ANOTHER_POLLER)
 
 
-async def set_webhook(app: App, settings: Settings) -> str:
+async def set_webhook(bot: Bot, settings: Settings) -> str:
     """Tell Telegram where to post updates, with the secret and ``max_connections``."""
     from bot.telegram.runner import webhook_options  # the runner imports this module
 
     url = str(webhook_options(settings)["webhook_url"])
-    await app.bot.set_webhook(
+    await bot.set_webhook(
         url=url,
         secret_token=settings.webhook.secret_token or None,
         allowed_updates=Update.ALL_TYPES,
@@ -84,7 +84,7 @@ async def serve(app: App, settings: Settings, health: Health, metrics: Metrics) 
             server.start()
         if settings.mode == "webhook":
             if settings.webhook.set_on_start:
-                await set_webhook(app, settings)
+                await set_webhook(app.bot, settings)
         else:
             assert app.updater is not None
             await app.updater.start_polling(

@@ -6,6 +6,8 @@ from __future__ import annotations
 import asyncio
 import json
 import re
+import subprocess
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -273,3 +275,36 @@ def test_a_second_poller_is_refused_in_one_line(
     assert code == 2
     assert bot.stderr().strip().splitlines() == [f"partnerbot: {ANOTHER_POLLER}"]
     assert "webhook" in ANOTHER_POLLER and "another instance" in ANOTHER_POLLER
+
+
+def _partnerbot(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "bot", *args], env=env, capture_output=True, text=True, timeout=120
+    )
+
+
+def test_the_webhook_is_set_once_from_the_command_line(
+    api: FakeBotApi, sqlite_db: str, tmp_path: Path
+) -> None:
+    env = webhook_env(api, sqlite_db, tmp_path, 8443, PARTNERBOT_WEBHOOK_MAX_CONNECTIONS="80")
+    done = _partnerbot(env, "webhook", "set")
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.splitlines() == [
+        "webhook set: Telegram posts updates to https://bot.example.org/telegram "
+        "(at most 80 at a time)"
+    ]
+    (registered,) = [p for path, p in api.calls() if path.endswith("/setWebhook")]
+    assert registered["url"] == "https://bot.example.org/telegram"
+    assert registered["secret_token"] == SECRET
+    assert int(registered["max_connections"]) == 80
+    info = _partnerbot(env, "webhook", "info")
+    assert info.returncode == 0 and "updates waiting: 0" in info.stdout
+    assert _partnerbot(env, "webhook", "delete").returncode == 0
+    assert api.methods().count("deleteWebhook") == 1
+    for result in (done, info):
+        assert TOKEN not in result.stdout + result.stderr
+
+    del env["PARTNERBOT_WEBHOOK_URL"]
+    missing = _partnerbot(env, "webhook", "set")
+    assert missing.returncode == 2
+    assert missing.stderr.count("\n") == 1 and "PARTNERBOT_WEBHOOK_URL" in missing.stderr
