@@ -61,7 +61,13 @@ By default the bot polls Telegram for updates, which works behind any firewall. 
 telegram.mode = "webhook" (PARTNERBOT_MODE=webhook) it listens on telegram.webhook.listen:port
 for updates that Telegram posts to telegram.webhook.url, checked with
 telegram.webhook.secret_token. PARTNERBOT_API_BASE_URL points the bot at a self-hosted Bot API
-server. Several instances may share one PostgreSQL database."""
+server.
+
+Several instances in webhook mode may share one PostgreSQL database behind a load balancer;
+register the webhook once with "partnerbot webhook set" and start them with
+telegram.webhook.set_on_start = false. Each serves GET /healthz, /readyz and /metrics (in
+polling mode on bot.health_port, when set). On SIGTERM the bot finishes the updates in flight
+(at most bot.shutdown_timeout seconds), closes the database and exits 0."""
 
 EXPORT_DESCRIPTION = """\
 Write the finished plan of an association as a one-page agreement draft: goals, what each side

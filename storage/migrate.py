@@ -44,6 +44,20 @@ def head_revision() -> str | None:
     return ScriptDirectory(str(MIGRATIONS_DIR)).get_current_head()
 
 
+def behind(revision: str | None) -> bool:
+    """Whether a database at ``revision`` lacks migrations this release ships.
+
+    A revision this release does not know comes from a newer release (rolling deployment:
+    the database was upgraded first); that is not "behind", since migrations only add.
+    """
+    if revision is None:
+        return True
+    if revision == head_revision():
+        return False
+    known = {script.revision for script in ScriptDirectory(str(MIGRATIONS_DIR)).walk_revisions()}
+    return revision in known
+
+
 def upgrade(url: str, revision: str = "head") -> None:
     with _ONE_AT_A_TIME:
         command.upgrade(alembic_config(url), revision)

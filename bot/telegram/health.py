@@ -3,9 +3,9 @@
 - alive (``/healthz``): the process and its event loop answer. Nothing else is checked, so a
   database outage never gets healthy instances restarted.
 - ready (``/readyz``): this instance can handle updates now: the database answers and its
-  schema is at the revision this release expects, Telegram's Bot API answers, and the process
-  is not stopping. While it drains after SIGTERM it says "not ready", so the load balancer
-  sends updates elsewhere.
+  schema has this release's migrations (or a newer release's, during a rolling upgrade),
+  Telegram's Bot API answers, and the process is not stopping. While it drains after SIGTERM
+  it says "not ready", so the load balancer sends updates elsewhere.
 
 The Bot API check costs nothing while the bot is busy: any answer from Telegram in the last
 minute counts. Only an idle instance asks ``getMe``.
@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.telegram.metered import MeteredRequest
-from storage.migrate import current_revision, head_revision
+from storage.migrate import behind, current_revision, head_revision
 
 logger = logging.getLogger(__name__)
 
@@ -64,10 +64,10 @@ class Health:
         except Exception as exc:  # any failure to ask means: not reachable
             logger.warning("Readiness: database not reachable (%s)", type(exc).__name__)
             return f"not reachable ({type(exc).__name__})"
-        expected = head_revision()
-        if revision != expected:
+        if behind(revision):
+            expected = head_revision()
             return f"schema at {revision}, expected {expected}: run partnerbot db upgrade"
-        return "ok"
+        return "ok"  # at this release's revision, or a newer release's (rolling upgrade)
 
     async def _bot_api(self) -> str:
         now = time.monotonic()

@@ -70,3 +70,10 @@ def test_metric_labels_name_the_method_never_the_token_or_a_path() -> None:
     assert method_of("https://api.telegram.org/bot1:abc/sendMessage") == "sendMessage"
     assert method_of("https://api.telegram.org/file/bot1:abc/documents/file_1.pdf") == "other"
     assert method_of("http://127.0.0.1:8081/bot1:abc/") == "other"
+
+
+def test_a_newer_schema_is_not_behind() -> None:
+    assert migrate.behind(None)
+    assert migrate.behind("0001")  # this release ships 0002 on top
+    assert not migrate.behind(migrate.head_revision())
+    assert not migrate.behind("a_revision_of_a_newer_release")
