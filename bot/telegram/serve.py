@@ -63,8 +63,7 @@ async def serve(app: App, settings: Settings, health: Health, metrics: Metrics) 
     stop = asyncio.Event()
     conflict: list[Conflict] = []
     loop = asyncio.get_running_loop()
-    for sig in (signal.SIGTERM, signal.SIGINT):
-        loop.add_signal_handler(sig, stop.set)
+    signals = _on_signals(loop, stop.set)
 
     def polling_failed(exc: TelegramError) -> None:
         if isinstance(exc, Conflict):
@@ -98,7 +97,7 @@ async def serve(app: App, settings: Settings, health: Health, metrics: Metrics) 
             logging.getLogger("telegram.ext.Updater").setLevel(logging.CRITICAL)
         await _drain(app, health, metrics, in_flight, settings.ops.shutdown_timeout)
     finally:
-        for sig in (signal.SIGTERM, signal.SIGINT):
+        for sig in signals:
             loop.remove_signal_handler(sig)
         for server in servers:
             await server.stop()
@@ -110,6 +109,18 @@ async def serve(app: App, settings: Settings, health: Health, metrics: Metrics) 
     logger.info("Partnerbot stopped", extra={"event": "bot_stopped"})
     if conflict:
         raise AnotherPoller()
+
+
+def _on_signals(loop: asyncio.AbstractEventLoop, callback: Any) -> list[signal.Signals]:
+    """Call ``callback`` on SIGTERM and SIGINT; only possible in the main thread."""
+    installed = []
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        try:
+            loop.add_signal_handler(sig, callback)
+        except (NotImplementedError, RuntimeError, ValueError):  # not the main thread
+            continue
+        installed.append(sig)
+    return installed
 
 
 def _servers(

@@ -5,11 +5,11 @@ webhook server, so it adds no dependency. PTB's server is not used because it ca
 health and metrics routes, and because it answers Telegram *before* the update is handled.
 
 Answering after the update is handled is what keeps a fleet in order. Telegram's Bot API
-server keeps one delivery queue per chat and sends a chat's next update only after the
-previous one got its 2xx answer (tdlib/telegram-bot-api, WebhookActor). So while an instance
-works on a member's answer, no other instance can get that member's next one, whichever
-instance the load balancer picks. A non-2xx answer (while draining, or when the database is
-down before the update was taken on) makes Telegram deliver the update again later.
+server queues updates per chat (button taps per member) and sends the next update of a queue
+only after the previous one got its 2xx answer (tdlib/telegram-bot-api, WebhookActor). So
+while an instance works on a chat's message, no other instance gets that chat's next one,
+whichever instance the load balancer picks. A non-2xx answer (while draining, or when the
+database is down before the update was taken on) makes Telegram deliver the update again.
 """
 
 from __future__ import annotations
