@@ -211,5 +211,6 @@ ALL_TABLES = (
     "plan",
     "member",
     "association",
-    "telegram_update",
 )
+# Tables that hold no association's data (and are not counted as such).
+SERVICE_TABLES = ("telegram_update",)

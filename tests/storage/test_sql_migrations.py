@@ -14,11 +14,11 @@ from sqlalchemy.engine import Connection
 
 from storage import migrate
 from storage.db import make_engine
-from storage.models import ALL_TABLES, Base
+from storage.models import ALL_TABLES, SERVICE_TABLES, Base
 from storage.store import SqlStore
 from tests.storage.sql_helpers import GROUP
 
-TABLES = set(ALL_TABLES)
+TABLES = set(ALL_TABLES) | set(SERVICE_TABLES)
 HEAD = "0002"
 ROOT = Path(__file__).resolve().parents[2]
 
