@@ -313,12 +313,7 @@ def load_settings(path: Path | None = None, env: Mapping[str, str] = os.environ)
     ).lower()
 
     # [telegram.webhook]
-    listen = src.string(
-        "telegram.webhook.listen",
-        "127.0.0.1",
-        check=lambda v: v != "" and " " not in v,
-        expected="an address to listen on, like '127.0.0.1' or '0.0.0.0'",
-    )
+    listen = _listen(src, "telegram.webhook.listen")
     port = _port(src)
     url = src.string(
         "telegram.webhook.url",
@@ -408,17 +403,20 @@ def _ops(src: _Source) -> OpsSettings:
         check=lambda v: v.lower() in LOG_FORMATS,
         expected="'text' or 'json'",
     ).lower()
-    health_listen = src.string(
-        "bot.health_listen",
-        "127.0.0.1",
-        check=lambda v: v != "" and " " not in v,
-        expected="an address to listen on, like '127.0.0.1' or '0.0.0.0'",
-    )
     return OpsSettings(
         log_format=log_format,
         shutdown_timeout=_integer(src, "bot.shutdown_timeout", 10, 0, 3600),
-        health_listen=health_listen,
+        health_listen=_listen(src, "bot.health_listen"),
         health_port=_integer(src, "bot.health_port", 0, 0, 65535),
+    )
+
+
+def _listen(src: _Source, name: str) -> str:
+    return src.string(
+        name,
+        "127.0.0.1",
+        check=lambda v: v != "" and " " not in v,
+        expected="an address to listen on, like '127.0.0.1' or '0.0.0.0'",
     )
 
 

@@ -1,4 +1,5 @@
-"""``partnerbot run``: open the store, build the service and the bot, poll or serve a webhook."""
+"""``partnerbot run``: open the store, build the service and the bot, poll or serve a webhook
+(``bot.telegram.serve``), close the store."""
 
 from __future__ import annotations
 
@@ -13,11 +14,12 @@ logger = logging.getLogger(__name__)
 
 
 def webhook_options(settings: Settings) -> dict[str, Any]:
-    """Arguments for ``run_webhook``/``Updater.start_webhook`` from the settings.
+    """Where the bot listens and where Telegram posts, from the settings (in the argument
+    names of PTB's ``Updater.start_webhook``; ``bot.telegram.serve`` uses the same).
 
     The bot listens on ``listen:port/<path>``; Telegram is told to post to ``url`` (the public
     address, e.g. behind a reverse proxy), with ``/<path>`` added unless the URL already ends
-    with it. PTB's server answers 403 to requests without the right secret token header.
+    with it. Posts without the right secret token header are answered 403.
     """
     hook = settings.webhook
     path = hook.path.strip("/")
