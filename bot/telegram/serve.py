@@ -44,6 +44,17 @@ class AnotherPoller(ConfigError):
         super().__init__(ANOTHER_POLLER)
 
 
+class WebhookIsSet(ConfigError):
+    """Polling would delete the webhook that a fleet of webhook instances lives on."""
+
+    def __init__(self, url: str) -> None:
+        super().__init__(
+            f"a webhook is set ({url}), so this bot runs in webhook mode somewhere; start it "
+            'with telegram.mode = "webhook", or remove the webhook first with "partnerbot '
+            'webhook delete" to poll'
+        )
+
+
 async def set_webhook(bot: Bot, settings: Settings) -> str:
     """Tell Telegram where to post updates, with the secret and ``max_connections``."""
     from bot.telegram.runner import webhook_options  # the runner imports this module
@@ -86,6 +97,10 @@ async def serve(app: App, settings: Settings, health: Health, metrics: Metrics) 
                 await set_webhook(app.bot, settings)
         else:
             assert app.updater is not None
+            # PTB's polling deletes any webhook without asking: never take a fleet's updates.
+            hook = await app.bot.get_webhook_info()
+            if hook.url:
+                raise WebhookIsSet(hook.url)
             await app.updater.start_polling(
                 allowed_updates=Update.ALL_TYPES, error_callback=polling_failed
             )

@@ -111,6 +111,13 @@ async def test_bot_api_failures_are_counted_by_method(
         assert await post(bot, text_update(1, CHAT, "/plan")) == 200
         text = bot.get("/metrics").text
         assert 'partnerbot_bot_api_failures_total{error="403",method="sendMessage"} 1.0' in text
+        assert "partnerbot_errors_total{" not in text  # a blocked bot is no error of ours
+        # A refused call that is not the member's doing is an error, counted by its kind.
+        api.errors["sendMessage"] = (400, "Bad Request: chat not found")
+        assert await post(bot, text_update(2, CHAT + 1, "/help")) == 200
+        text = bot.get("/metrics").text
+        assert 'partnerbot_errors_total{kind="BadRequest"} 1.0' in text
+        assert 'partnerbot_bot_api_failures_total{error="400",method="sendMessage"}' in text
     finally:
         assert bot.terminate() == 0
     # The plan is stored all the same: the member finds it when they come back.
@@ -308,3 +315,18 @@ def test_the_webhook_is_set_once_from_the_command_line(
     missing = _partnerbot(env, "webhook", "set")
     assert missing.returncode == 2
     assert missing.stderr.count("\n") == 1 and "PARTNERBOT_WEBHOOK_URL" in missing.stderr
+
+
+def test_polling_leaves_a_fleets_webhook_alone(
+    api: FakeBotApi, sqlite_db: str, tmp_path: Path
+) -> None:
+    """A poller started by mistake next to webhook instances would delete their webhook
+    (PTB's polling does) and take their updates: it stops with one line instead."""
+    api.webhook_url = "https://bot.example.org/telegram"
+    env = bot_env(api, sqlite_db, tmp_path, PARTNERBOT_LOG_LEVEL="WARNING")
+    bot = start_instance(env, tmp_path, "poller")
+    assert bot.proc.wait(timeout=120) == 2
+    (line,) = bot.stderr().strip().splitlines()
+    assert line.startswith("partnerbot: a webhook is set (https://bot.example.org/telegram)")
+    assert "partnerbot webhook delete" in line
+    assert "deleteWebhook" not in api.methods() and "getUpdates" not in api.methods()

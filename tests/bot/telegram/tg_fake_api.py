@@ -24,6 +24,7 @@ class FakeBotApi:
         self.requests: list[tuple[str, dict[str, Any]]] = []  # (path, params)
         self.updates: deque[dict[str, Any]] = deque()
         self.errors: dict[str, tuple[int, str]] = {}
+        self.webhook_url = ""  # what getWebhookInfo reports
         self.sending = threading.Event()
         self.sending.set()
         self._lock = threading.Lock()
@@ -115,7 +116,11 @@ class FakeBotApi:
                 "text": params.get("text", ""),
             }
         if method == "getWebhookInfo":
-            return {"url": "", "has_custom_certificate": False, "pending_update_count": 0}
+            return {
+                "url": self.webhook_url,
+                "has_custom_certificate": False,
+                "pending_update_count": 0,
+            }
         if method == "getUpdates":
             with self._lock:
                 pending = list(self.updates)
