@@ -47,9 +47,10 @@ class AnotherPoller(ConfigError):
 class WebhookIsSet(ConfigError):
     """Polling would delete the webhook that a fleet of webhook instances lives on."""
 
-    def __init__(self, url: str) -> None:
+    def __init__(self, url: str = "") -> None:
+        where = f" ({url})" if url else ""
         super().__init__(
-            f"a webhook is set ({url}), so this bot runs in webhook mode somewhere; start it "
+            f"a webhook is set{where}, so this bot runs in webhook mode somewhere; start it "
             'with telegram.mode = "webhook", or remove the webhook first with "partnerbot '
             'webhook delete" to poll'
         )
@@ -123,6 +124,9 @@ async def serve(app: App, settings: Settings, health: Health, metrics: Metrics) 
         await app.shutdown()
     logger.info("Partnerbot stopped", extra={"event": "bot_stopped"})
     if conflict:
+        # Telegram also answers 409 when a webhook was set after polling started.
+        if "webhook" in conflict[0].message.lower():
+            raise WebhookIsSet()
         raise AnotherPoller()
 
 
