@@ -31,12 +31,22 @@ async def _count_error(update: object, context: Any) -> None:
     metrics.errors.labels(type(context.error).__name__).inc()
 
 
+def _closing(log: UpdateLog) -> Any:
+    async def close(_app: Any) -> None:
+        await log.close()
+
+    return close
+
+
 def production_bot(settings: Settings, store: SqlStore) -> tuple[App, Health, Metrics]:
     metrics = Metrics()
     # PTB's defaults: a large pool for the bot's calls, one connection for getUpdates.
     request = MeteredRequest(metrics, connection_pool_size=256)
     updates_request = MeteredRequest(metrics, connection_pool_size=1)
-    claim = UpdateLog(store.engine).claim if settings.mode == "webhook" else None
+    claim = None
+    if settings.mode == "webhook":
+        log = UpdateLog.open(settings.database_url)
+        claim = log.claim
     service = PlanningService(CountingStore(store, metrics), language=settings.language)
     app = build_application(
         settings,
@@ -47,5 +57,7 @@ def production_bot(settings: Settings, store: SqlStore) -> tuple[App, Health, Me
     )
     app.bot_data[METRICS] = metrics
     app.add_error_handler(_count_error)
+    if claim is not None:
+        app.post_shutdown = _closing(log)
     health = Health(store.engine, (request, updates_request), app.bot.get_me)
     return app, health, metrics

@@ -122,6 +122,8 @@ async def serve(app: App, settings: Settings, health: Health, metrics: Metrics) 
         if app.running:
             await app.stop()
         await app.shutdown()
+        if app.post_shutdown is not None:  # as PTB's run_polling/run_webhook do
+            await app.post_shutdown(app)
     logger.info("Partnerbot stopped", extra={"event": "bot_stopped"})
     if conflict:
         # Telegram also answers 409 when a webhook was set after polling started.
