@@ -104,11 +104,14 @@ class TaskRecord:
 
     key: str
     phase: str  # "prepare" | "run" | "follow_up"
-    owner: str  # US | PARTNER | TOGETHER
-    resource: str | None
+    owner: str  # US | PARTNER (TOGETHER only in plans finished before tasks had a lead)
+    resource: str | None  # the resource that decided the owner, if one did
     claimed_by: str | None = None  # the member of our side who took it
     done_by: str | None = None
     done_at: str | None = None  # ISO 8601, UTC
+    # Why the owner has the task: a key under ``reason.``; worked out again from the answers,
+    # not stored (``flows.tasks.split`` is deterministic).
+    reason: str | None = field(default=None, compare=False)
 
 
 @dataclass(frozen=True)

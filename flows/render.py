@@ -6,22 +6,24 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from flows import reply as kinds
-from flows.model import Plan, TaskRecord
+from flows.model import PARTNER, TOGETHER, US, Plan, TaskRecord
 from flows.parse import Invalid
 from flows.questionnaire import (
     MULTI,
-    QUESTIONS,
+    PARTS,
     REVIEW,
     SCALE,
     TEXT,
     Question,
     applicable,
     by_key,
+    effective,
     is_question,
+    part_of,
 )
-from flows.recommend import Recommendation, give_and_get
+from flows.recommend import MAP_THE_FIELD, VALUE_CONFLICT, Recommendation, give_and_get
 from flows.reply import Option, Reply
-from flows.tasks import PHASES, balance
+from flows.tasks import PHASES, is_joint, recurring
 from flows.texts import has, t
 
 FINISH = "finish"
@@ -44,20 +46,31 @@ def answer_text(question: Question, value: Any, lang: str) -> str:
 
 
 def progress(plan: Plan) -> tuple[int, int] | None:
-    """(number of the current question, questions expected in all).
+    """(part of the questionnaire the current question is in, parts in all).
 
-    A branch whose deciding question is still unanswered is counted in, so the total only ever
-    shrinks as answers close branches (a total that grows feels like moving goalposts).
+    Parts, not a question count: branches change how many questions a plan asks, and a total
+    that moves ("9 of 22", then "13 of 21") unsettles. The part only ever moves on by one.
     """
-    answers = plan.answers
-    expected = [
-        q.key
-        for q in QUESTIONS
-        if q.applies(answers) or (q.when is not None and q.when.question not in answers)
-    ]
-    if plan.state not in expected:
+    if not is_question(plan.state):
         return None
-    return expected.index(plan.state) + 1, len(expected)
+    return part_of(plan.state)[0], len(PARTS)
+
+
+def number(plan: Plan) -> int | None:
+    """The current question's place among the questions this plan asks (from 1).
+
+    Earlier answers fix which questions come before, so it grows by one per answer.
+    """
+    keys = [q.key for q in applicable(plan.answers)]
+    return keys.index(plan.state) + 1 if plan.state in keys else None
+
+
+def progress_text(reply: Reply, lang: str) -> str:
+    """The progress line of a question ("Part 2 of 4 — the partner (question 6)")."""
+    assert reply.progress is not None
+    n, total = reply.progress
+    part = t(f"part.{reply.part}", lang) if reply.part else ""
+    return t("ui.progress", lang, n=n, total=total, part=part, number=reply.number or n)
 
 
 def _selected(question: Question, plan: Plan) -> set[str]:
@@ -97,6 +110,8 @@ def question_reply(plan: Plan, lang: str, **extra: Any) -> Reply:
         question_kind=question.kind,
         options=tuple(Option(k, labels[k], k in selected) for k in question.options),
         progress=progress(plan),
+        part=part_of(question.key)[1],
+        number=number(plan),
         skippable=question.skippable,
         can_go_back=plan.state != applicable(plan.answers)[0].key,
         plan_id=plan.id,
@@ -150,13 +165,16 @@ def summary_reply(plan: Plan, lang: str) -> Reply:
 
 
 def invalid_reply(plan: Plan | None, problem: Invalid, lang: str) -> Reply:
-    text = t(f"invalid.{problem.key}", lang, **problem.params)
+    """What was wrong and what is expected instead; ``plain_text`` says it without buttons."""
+    text = plain = t(f"invalid.{problem.key}", lang, **problem.params)
     if plan is not None and is_question(plan.state):
-        expected = t(f"expect.{by_key(plan.state).kind}", lang)
-        text = f"{text} {expected}"
+        kind = by_key(plan.state).kind
+        text = f"{text} {t(f'expect.{kind}', lang)}"
+        plain = f"{plain} {t(f'expect_typed.{kind}', lang)}"
     return Reply(
         kind=kinds.INVALID,
         text=text,
+        plain_text=plain,
         question=plan.state if plan else None,
         plan_id=plan.id if plan else None,
         version=plan.version if plan else None,
@@ -179,14 +197,66 @@ def _resource_list(resources: Sequence[str], lang: str) -> str:
     return ", ".join(t(f"opt.resource.{r}", lang) for r in resources)
 
 
+def owner_text(task: TaskRecord, lang: str) -> str:
+    """Who is accountable: "us", "partner", or for a joint task "together, we lead"."""
+    if task.owner == TOGETHER:  # a plan finished before every task had one lead
+        return t("party.together", lang)
+    if is_joint(task):
+        return t(f"party.lead_{task.owner}", lang)
+    return t(f"party.{task.owner}", lang)
+
+
+def reason_text(task: TaskRecord, lang: str) -> str:
+    """Why the owner has the task, in one short line ("they offer premises"), or ""."""
+    if task.reason is None:
+        return ""
+    resource = t(f"resource.{task.resource}", lang) if task.resource else ""
+    return t(f"reason.{task.reason}", lang, resource=resource)
+
+
+def task_line(task: TaskRecord, lang: str) -> str:
+    line = f"{t(f'task.{task.key}', lang)} — {owner_text(task, lang)}"
+    why = reason_text(task, lang)
+    return f"{line} ({why})" if why else line
+
+
+def note_text(key: str, answers: Mapping[str, Any], lang: str) -> str:
+    """A note, with what the member typed where the note quotes it."""
+    answers = effective(answers)
+    if key == VALUE_CONFLICT:
+        typed = str(answers.get("value_conflict_detail") or "").strip().rstrip(".")
+        what = typed or answer_text(by_key("value_conflict"), answers["value_conflict"], lang)
+        return t("note.value_conflict", lang, what=what)
+    if key == MAP_THE_FIELD:
+        return t("note.map_the_field", lang, names=str(answers.get("same_theme", "")).strip())
+    return t(f"note.{key}", lang)
+
+
+def task_counts(tasks: Sequence[TaskRecord]) -> dict[str, int]:
+    """Tasks each side leads, and how many of them are done together."""
+    return {
+        "us": sum(task.owner == US for task in tasks),
+        "partner": sum(task.owner == PARTNER for task in tasks),
+        "together": sum(is_joint(task) for task in tasks),
+    }
+
+
 def result_text(
     answers: Mapping[str, Any],
     rec: Recommendation,
     tasks: Sequence[TaskRecord],
     lang: str,
 ) -> str:
+    answers = effective(answers)
     name = t(f"form.{rec.form}.name", lang)
-    lines = [t("result.title", lang, form=name), t(f"form.{rec.form}.about", lang)]
+    notes = [note_text(n, answers, lang) for n in rec.notes]
+    if rec.no_partner:
+        # No partner yet: the guide's advice comes first, the form is for later.
+        lines = [t("result.find_title", lang), *[f"• {n}" for n in notes], ""]
+        lines += [t("result.then", lang, form=name), t(f"form.{rec.form}.about", lang)]
+        notes = []
+    else:
+        lines = [t("result.title", lang, form=name), t(f"form.{rec.form}.about", lang)]
     if rec.combined_with:
         other = t(f"form.{rec.combined_with}.name", lang)
         lines += [
@@ -209,31 +279,27 @@ def result_text(
     lines += ["", t("result.benefits", lang)]
     for form in rec.forms:
         lines.append(f"• {t(f'form.{form}.benefits', lang)}")
-    if rec.notes:
+    if notes:
         lines += ["", t("result.notes", lang)]
-        lines += [f"⚠ {t(f'note.{n}', lang)}" for n in rec.notes]
+        lines += [f"⚠ {n}" for n in notes]
     lines += ["", t("result.tasks", lang)]
+    if recurring(answers) and not rec.no_partner:
+        lines.append(t("result.recurring", lang))
     for phase in PHASES:
         phase_tasks = [task for task in tasks if task.phase == phase]
         if not phase_tasks:
             continue
         lines.append(t(f"phase.{phase}", lang))
-        for task in phase_tasks:
-            lines.append(f"  • {t(f'task.{task.key}', lang)} — {t(f'party.{task.owner}', lang)}")
+        lines += [f"  • {task_line(task, lang)}" for task in phase_tasks]
+    if rec.no_partner:
+        return "\n".join(lines)
     give, get = give_and_get(answers)
-    counts = balance(list(tasks), give, get).tasks
     lines += [
         "",
         t("result.balance", lang),
         t("result.we_give", lang, what=_resource_list(give, lang)),
         t("result.we_get", lang, what=_resource_list(get, lang)),
-        t(
-            "result.task_counts",
-            lang,
-            us=counts["us"],
-            partner=counts["partner"],
-            together=counts["together"],
-        ),
+        t("result.task_counts", lang, **task_counts(tasks)),
     ]
     return "\n".join(lines)
 

@@ -12,10 +12,11 @@ from dataclasses import dataclass, replace
 from flows import checklist
 from flows import events as ev
 from flows import reply as kinds
-from flows.model import DONE, PARTNER, TOGETHER, US, ChecklistRecord, MemberRef, Plan, TaskRecord
+from flows.model import DONE, TOGETHER, US, ChecklistRecord, MemberRef, Plan, TaskRecord
 from flows.parse import Invalid
-from flows.render import invalid_reply, notice
+from flows.render import invalid_reply, notice, owner_text
 from flows.reply import Option, Reply
+from flows.tasks import is_joint
 from flows.texts import t
 
 CLAIM = "claim:"
@@ -71,7 +72,7 @@ def checklist_reply(
 
 
 def _task_line(task: TaskRecord, lang: str) -> str:
-    owner = t(f"party.{task.owner}", lang)
+    owner = owner_text(task, lang)
     if task.claimed_by:
         owner = t("board.claimed", lang, party=owner, name=task.claimed_by)
     mark = "☑" if task.done_by else "☐"
@@ -89,7 +90,7 @@ def board_reply(plan: Plan, tasks: Sequence[TaskRecord], page: int, **extra: obj
     for task in shown:
         name = t(f"task.{task.key}", lang)
         options.append(Option(TICK + task.key, name, bool(task.done_by)))
-        if task.owner in (US, TOGETHER) and not task.claimed_by and not task.done_by:
+        if _ours_to_take(task) and not task.claimed_by and not task.done_by:
             options.append(Option(CLAIM + task.key, t("board.claim", lang, task=name)))
     return Reply(
         kind=kinds.BOARD,
@@ -100,6 +101,11 @@ def board_reply(plan: Plan, tasks: Sequence[TaskRecord], page: int, **extra: obj
         page=(page, checklist.pages(len(tasks))),
         **extra,  # type: ignore[arg-type]
     )
+
+
+def _ours_to_take(task: TaskRecord) -> bool:
+    """Our members can take our tasks and the joint ones (we do our part of those)."""
+    return task.owner in (US, TOGETHER) or is_joint(task)
 
 
 def _page(tasks: Sequence[TaskRecord], page: int) -> tuple[list[TaskRecord], int]:
@@ -149,7 +155,7 @@ def apply_work(
             task = next((task for task in tasks if task.key == key), None)
             if task is None:
                 return WorkOutcome(notice(kinds.STALE, "ui.bad_button", lang, plan))
-            if task.owner == PARTNER:
+            if not _ours_to_take(task):
                 return WorkOutcome(notice(kinds.INVALID, "board.partners_task", lang, plan))
             if task.claimed_by:
                 return WorkOutcome(

@@ -15,6 +15,7 @@ from telegram import ForceReply, InlineKeyboardButton, InlineKeyboardMarkup
 
 from bot.telegram.callback_data import Action, ButtonData, encode
 from flows.questionnaire import TEXT, by_key, is_question
+from flows.render import progress_text
 from flows.reply import INVALID, QUESTION, RESULT, REVIEW, Option, Reply
 from flows.texts import t
 
@@ -106,8 +107,7 @@ def named(template: str, name: str | None) -> tuple[str, tuple[int, int]]:
 def message_text(reply: Reply, language: str) -> str:
     parts: list[str] = []
     if reply.kind == QUESTION and reply.progress is not None:
-        n, total = reply.progress
-        parts.append(t("ui.progress", language, n=n, total=total))
+        parts.append(progress_text(reply, language))
     if reply.text:
         parts.append(reply.text)
     if reply.notes:

@@ -27,7 +27,8 @@ async def test_every_variant_walks_every_plan(tmp_path: Path) -> None:
     report = await run(config)
 
     steps = len(report.script.steps)
-    assert steps > 20 and report.script.taps and report.script.answers > 15
+    # The questionnaire asks 10 to 15 questions of a typical plan.
+    assert steps > 20 and report.script.taps and report.script.answers >= 10
     ran = {r.variant for r in report.results}
     # PostgreSQL only where a server answers; the report says so otherwise.
     assert {SQLITE, BASELINE, FLOOR} <= ran

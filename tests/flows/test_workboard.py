@@ -12,7 +12,9 @@ from flows import events as ev
 from flows import reply as kinds
 from flows.export import REVIEW_AFTER, agreement, markdown
 from flows.model import PARTNER, TOGETHER, US, ChecklistRecord, MemberRef, Plan, TaskRecord
+from flows.render import owner_text
 from flows.reply import Option
+from flows.tasks import is_joint
 from flows.texts import has, languages, t
 from flows.workboard import CLAIM, TICK, apply_work, plan_forms
 from tests.flows.scenarios import EVENT, EVENT_WITH_SPONSOR, play
@@ -200,16 +202,17 @@ def test_the_board_offers_ticks_for_all_and_claims_for_our_open_tasks() -> None:
     claims = [o.key[len(CLAIM) :] for o in reply.options if o.key.startswith(CLAIM)]
     assert ticks == [task.key for task in tasks][: checklist.PAGE_SIZE]
     shown = tasks[: checklist.PAGE_SIZE]
-    assert claims == [task.key for task in shown if task.owner in (US, TOGETHER)]
+    # Ours to take: our tasks, and the joint ones (we do our part of those).
+    assert claims == [task.key for task in shown if task.owner in (US, TOGETHER) or is_joint(task)]
     for task in tasks:  # every task with its owner party, on every page's text
-        line = f"☐ {t(f'task.{task.key}')} — {t(f'party.{task.owner}')}"
+        line = f"☐ {t(f'task.{task.key}')} — {owner_text(task, 'en')}"
         assert line in reply.text.splitlines()
 
 
 def test_claims_record_who_and_refuse_the_partners_and_taken_tasks() -> None:
     plan, tasks = finished()
     ours = next(task for task in tasks if task.owner == US)
-    theirs = next(task for task in tasks if task.owner == PARTNER)
+    theirs = next(task for task in tasks if task.owner == PARTNER and not is_joint(task))
 
     claimed = work(plan, ev.ClaimTask(ours.key), tasks, member=LUKASZ)
     assert claimed.tasks is not None

@@ -14,7 +14,6 @@ from bot.telegram.callback_data import Action, ButtonData, decode, encode
 from bot.telegram.handlers import MAX_TEXT
 from flows.events import Skip, Start, Text
 from flows.model import DONE, ChatRef, MemberRef
-from flows.questionnaire import QUESTIONS
 from flows.texts import t
 
 FORMS = ("information", "event", "advocacy", "network", "corporate", "strategic")
@@ -59,8 +58,8 @@ async def test_whole_private_conversation(bot: Bot, store: Any) -> None:
     assert welcome == t("ui.welcome")
     plan = await current_plan(store, member.chat_id)
     assert plan is not None
-    # Before any answer every branch still counts, so the total is the whole questionnaire.
-    assert first.startswith(t("ui.progress", n=1, total=len(QUESTIONS)) + "\n\n")
+    # Progress shows the part of the questionnaire: it never jumps as branches close.
+    assert first.startswith("Part 1 of 4 — your association (question 1)\n\n")
     assert t("q.aims.text") in first
     assert buttons(member.last()), "the first question has buttons"
 
@@ -70,7 +69,7 @@ async def test_whole_private_conversation(bot: Bot, store: Any) -> None:
     assert any(t("result.title", form=name) in result for name in names), result
     assert "partnership" in result.lower() or "network" in result.lower()
     assert t("result.tasks") in result
-    assert any(t(f"party.{p}") in result for p in ("us", "partner", "together"))
+    assert any(f" — {t(f'party.{p}')} (" in result for p in ("us", "partner"))
 
     plan = await current_plan(store, member.chat_id)
     assert plan is not None and plan.status == DONE
@@ -293,7 +292,7 @@ async def test_restart_resumes_at_the_same_question(make_bot: Any, db_url: str) 
         await second.member.say("/resume")
         assert second.member.texts() == [shown_before_restart]
         plan = await current_plan(second_store, second.member.chat_id)
-        assert plan is not None and plan.state == "strategy_detail"
+        assert plan is not None and plan.state == "target_benefit"
     finally:
         await second_store.close()
 

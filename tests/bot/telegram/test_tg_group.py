@@ -323,7 +323,8 @@ async def test_free_text_by_another_members_reply_is_accepted(bot: Bot, store: A
     anna, ben = member(bot, ANNA, "Anna"), member(bot, BEN, "Ben")
     await anna.say("/plan")
     question = await walk_to(anna, store, "strategy_goal")
-    await anna.tap(question, button_data(question, Action.ANSWER)[0])
+    # "Another goal" (the last option) asks to name it: a text question.
+    await anna.tap(question, button_data(question, Action.ANSWER)[-1])
     # A text question: a new message, ForceReply aimed at Anna (who answered last) by a
     # mention, since a tap has no message of hers to reply to.
     asked = anna.last()
@@ -378,12 +379,12 @@ async def test_free_text_by_another_members_reply_is_accepted(bot: Bot, store: A
 async def test_back_to_a_text_question_aims_it_at_who_tapped(bot: Bot, store: Any) -> None:
     anna, ben = member(bot, ANNA, "Anna"), member(bot, BEN, "Ben")
     await anna.say("/plan")
-    choice = await walk_to(anna, store, "partner_kind")
+    choice = await walk_to(anna, store, "we_offer")
     await ben.tap(choice, button_data(choice, Action.BACK)[0])
-    assert (await plan_of(store)).state == "same_theme"
+    assert (await plan_of(store)).state == "target_benefit"
     params = sends(bot)[-1]
     assert params["text"].startswith(t("ui.asked_by", name="Ben"))
-    assert t("q.same_theme.text") in params["text"] and is_text_question(params)
+    assert t("q.target_benefit.text") in params["text"] and is_text_question(params)
     (mention,) = params["entities"]
     assert mention["user"]["id"] == BEN and markup(params)["force_reply"] is True
     assert not buttons(bot.request.messages[(GROUP, choice["message_id"])])  # closed
@@ -400,7 +401,7 @@ async def test_a_reply_is_matched_to_its_question_after_a_restart(
     anna = member(first, ANNA, "Anna")
     await anna.say("/plan")
     question = await walk_to(anna, store, "strategy_goal")
-    await anna.tap(question, button_data(question, Action.ANSWER)[0])
+    await anna.tap(question, button_data(question, Action.ANSWER)[-1])  # "Another goal"
     asked = anna.last()
     await reply_to(anna, asked, "First answer")
     second = await make_bot(PlanningService(store))  # knows nothing of the messages
@@ -523,7 +524,7 @@ async def test_greets_the_group_once_when_added(bot: Bot) -> None:
 async def test_supergroup_upgrade_keeps_the_plan(bot: Bot, store: Any) -> None:
     anna = member(bot, ANNA, "Anna")
     await anna.say("/plan")
-    await walk_to(anna, store, "strategy_detail")
+    await walk_to(anna, store, "target_benefit")
     before = await plan_of(store)
     rows_before = await store.count_rows(group_ref(GROUP))
     calls = len(bot.request.calls)
@@ -540,10 +541,10 @@ async def test_supergroup_upgrade_keeps_the_plan(bot: Bot, store: Any) -> None:
     assert len(bot.request.calls) == calls  # nothing to say about it; no new hello
     # The plan goes on in the supergroup, by reply, as before.
     await upgraded.say(f"/resume@{BOT_USERNAME}")
-    assert t("q.strategy_detail.text") in upgraded.texts()[-1]
+    assert t("q.target_benefit.text") in upgraded.texts()[-1]
     await reply_to(upgraded, upgraded.last(), "Carried over")
-    assert (await plan_of(store, SUPERGROUP)).answers["strategy_detail"] == "Carried over"
+    assert (await plan_of(store, SUPERGROUP)).answers["target_benefit"] == "Carried over"
     # The same notes again (a redelivery, another instance) change nothing.
     await bot.app.process_update(anna.update(message=anna.message(migrate_to_chat_id=SUPERGROUP)))
-    assert (await plan_of(store, SUPERGROUP)).answers["strategy_detail"] == "Carried over"
+    assert (await plan_of(store, SUPERGROUP)).answers["target_benefit"] == "Carried over"
     assert (await store.count_rows())["association"] == 1

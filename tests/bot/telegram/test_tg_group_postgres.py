@@ -107,7 +107,7 @@ async def test_two_instances_apply_one_of_two_simultaneous_taps(
         plan_b.state,
     )
     assert plan_a.version == before.version + 1
-    assert plan_a.state == "strategy_detail"
+    assert plan_a.state == "target_benefit"
     async with store_b.session(group_ref()) as session:
         rows = [
             r for r in await session.answer_history(plan_a.id or 0) if r.question == "strategy_goal"
@@ -125,7 +125,7 @@ async def test_two_instances_apply_one_of_two_simultaneous_taps(
     # Only the winner's instance touched the message and asked the next question.
     made = {bot: [c.method for c in bot.request.calls[calls[bot] :]] for bot in calls}
     assert made[loser_bot] == ["answerCallbackQuery"]
-    assert "sendMessage" in made[winner_bot]  # strategy_detail is a text question
+    assert "sendMessage" in made[winner_bot]  # target_benefit is a text question
 
 
 async def test_simultaneous_votes_on_two_instances_are_both_counted(

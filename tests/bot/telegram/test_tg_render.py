@@ -24,7 +24,9 @@ def _question(key: str, **extra: object) -> Reply:
         "question": key,
         "question_kind": q.kind,
         "options": tuple(Option(o, f"Label {o}") for o in q.options),
-        "progress": (2, 20),
+        "progress": (2, 4),
+        "part": "partner",
+        "number": 6,
         "plan_id": 7,
         "version": 5,
     }
@@ -36,7 +38,7 @@ def test_choice_one_button_per_row_with_progress() -> None:
     reply = _question("strategy_goal", notes=("A hint.",))
     out = render(reply, "en")
     assert out.chunks == (
-        f"{t('ui.progress', n=2, total=20)}\n\nQuestion strategy_goal?\n\nA hint.",
+        "Part 2 of 4 — the partner (question 6)\n\nQuestion strategy_goal?\n\nA hint.",
     )
     rows = _rows(out.markup)
     options = by_key("strategy_goal").options
