@@ -17,6 +17,7 @@ import time
 from pathlib import Path
 
 from bench import pg
+from bot.locales import install_catalogs
 from flows import events as ev
 from flows.model import ChatRef, MemberRef
 from flows.service import PlanningService
@@ -58,6 +59,7 @@ def _line(name: str, claim: float, answer: float) -> str:
 
 
 async def main() -> int:
+    install_catalogs()  # the service's replies are rendered in the member's language
     with tempfile.TemporaryDirectory() as tmp:
         claim, answer = await measure(default_sqlite_url(Path(tmp) / "bench.db"))
     print(_line("sqlite", claim, answer))

@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from bot.config import ConfigError, Settings, load_settings, mask_url, require_token, sqlite_url
+from bot.locales import install_catalogs, shipped
 
 DESCRIPTION = """\
 Partnerbot helps an association plan a partnership with another organisation. Members answer
@@ -40,7 +41,11 @@ tells more about each command."""
 CHAT_DESCRIPTION = """\
 Hold the planning conversation in this terminal with the same questions, answers and results
 as on Telegram. Answer by typing the number or the label of an option (several as "1,3"), or
-your own words for open questions. Commands: /back, /skip, /summary, /restart, /help, /quit.
+your own words for open questions. Commands: /back, /skip, /summary, /restart, /language,
+/help, /quit.
+
+The conversation is in English, Finnish, Ukrainian or Arabic: --language fi (or
+PARTNERBOT_LANGUAGE=fi) switches the plan to Finnish; /language fi does the same mid-way.
 
 Standard input may be a pipe, so a script can play a conversation:
   printf '1\\n2\\n' | partnerbot chat --db /tmp/p.db
@@ -70,10 +75,14 @@ polling mode on bot.health_port, when set). On SIGTERM the bot finishes the upda
 (at most bot.shutdown_timeout seconds), closes the database and exits 0."""
 
 EXPORT_DESCRIPTION = """\
-Write the finished plan of an association as a one-page agreement draft: goals, what each side
-gives, the tasks with their owners and why, money and time, contact people and a review date.
+Write the finished plan of an association as an agreement draft two associations can sign:
+both parties and their contact people (set them in the chat with /setup), goals, what each
+side gives and gets, the tasks with lead, person, due date and status, money, visibility, the
+period and reviews, values, data protection, ending, and a signature block.
+It is written in the plan's language (the JSON keys are the same in every language).
 
-Formats: md (Markdown text), pdf (a printable page) and json (the same facts as data, UTF-8).
+Formats: md (Markdown text), pdf (A4, in the plan's language) and json (the same facts as
+data with language-neutral keys, following flows/schemas/agreement.schema.json).
 Without --format the format follows the file name's ending (.pdf, .json), else md.
 "-o -" (the default) writes to standard output; a PDF needs a file unless the output is piped:
   partnerbot export --association Club --format pdf -o plan.pdf
@@ -144,6 +153,13 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="NAME",
         default="default",
         help="whose plan this is; each name has its own plans (default: %(default)s)",
+    )
+    chat.add_argument(
+        "--language",
+        metavar="LANG",
+        choices=shipped(),
+        help="talk in this language from now on: " + ", ".join(shipped()) + " (without it: "
+        "PARTNERBOT_LANGUAGE if set, else the plan's own; a new plan takes bot.language)",
     )
 
     commands.add_parser(
@@ -269,7 +285,11 @@ def _chat(settings: Settings, args: argparse.Namespace) -> int:
     if not name:
         raise ConfigError("--association must not be empty; give a name such as --association Club")
     try:
-        return chat(_database_url(settings, args.db), name, settings.language)
+        # --language or PARTNERBOT_LANGUAGE is a choice (the plan switches to it); bot.language
+        # in a config file is only the language of a new plan.
+        choose = args.language is not None or "PARTNERBOT_LANGUAGE" in os.environ
+        language = args.language or settings.language
+        return chat(_database_url(settings, args.db), name, language, choose=choose)
     except DatabaseError as exc:
         raise ConfigError(str(exc)) from None
 
@@ -288,7 +308,7 @@ def _export(settings: Settings, args: argparse.Namespace) -> int:
         raise ConfigError("a PDF is not for the terminal; write it to a file with -o FILE")
     url = _database_url(settings, args.db)
     doc = asyncio.run(_agreement(url, name, settings.language))
-    data = _export_bytes(doc, fmt, settings.language)
+    data = _export_bytes(doc, fmt)  # in the plan's language
     if to_stdout:
         sys.stdout.flush()
         sys.stdout.buffer.write(data)
@@ -303,7 +323,6 @@ async def _agreement(url: str, name: str, language: str) -> dict[str, Any]:
     """The association's finished plan as agreement data; ConfigError saying why not."""
     from bot.console import console_chat
     from flows.service import PlanningService
-    from flows.texts import t
     from storage.store import SqlStore
 
     _require_sqlite_file(url)
@@ -322,7 +341,7 @@ async def _agreement(url: str, name: str, language: str) -> dict[str, Any]:
         await store.close()
     if isinstance(doc, dict):
         return doc
-    if doc.text == t("ui.no_plan", language):
+    if doc.plan_id is None:  # no plan at all
         raise ConfigError(
             f"association {name!r} has no plan to export; plan one with: "
             f"partnerbot chat --association {shlex.quote(name)}"
@@ -347,16 +366,17 @@ def _require_sqlite_file(url: str) -> None:
         )
 
 
-def _export_bytes(doc: dict[str, Any], fmt: str, language: str) -> bytes:
+def _export_bytes(doc: dict[str, Any], fmt: str) -> bytes:
+    """The agreement in ``fmt``, in the plan's own language."""
     if fmt == "json":
         return (json.dumps(doc, ensure_ascii=False, indent=2) + "\n").encode("utf-8")
     if fmt == "pdf":
         from bot.pdf import agreement_pdf
 
-        return agreement_pdf(doc, language)
-    from flows.export import markdown
+        return agreement_pdf(doc)
+    from flows.agreement_text import markdown
 
-    return markdown(doc, language).encode("utf-8")
+    return markdown(doc).encode("utf-8")
 
 
 def _write_file(path: Path, data: bytes) -> None:
@@ -437,6 +457,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     try:
         settings = load_settings(args.config, os.environ)
+        install_catalogs()
         if args.command == "chat":
             return _chat(settings, args)
         if args.command == "run":

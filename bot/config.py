@@ -456,10 +456,10 @@ def _boolean(src: _Source, name: str, default: bool) -> bool:
 
 
 def _languages() -> list[str]:
-    """The languages the domain ships texts for (empty while none is shipped)."""
-    from flows.texts import languages
+    """The languages the domain ships catalogs for."""
+    from bot.locales import shipped
 
-    return list(languages())
+    return shipped()
 
 
 def _language_ok(value: str) -> bool:

@@ -46,7 +46,19 @@ class Toggle:
 
 @dataclass(frozen=True)
 class Done:
-    """Apply the current selection of a multi-select question (or the votes of a scale)."""
+    """Apply the current selection of a multi-select question (or the votes of a scale).
+
+    ``use`` answers the group's "Use 3 / Vote again" question after a wide spread of votes:
+    the middle value the member agreed to. When the votes changed meanwhile, nothing is applied.
+    """
+
+    question: str
+    use: int | None = None
+
+
+@dataclass(frozen=True)
+class Revote:
+    """In a group, clear the votes on a scale question so that everyone votes again."""
 
     question: str
 
@@ -78,6 +90,13 @@ class Finish:
 @dataclass(frozen=True)
 class Restart:
     """Throw the current plan's answers away and begin again."""
+
+
+@dataclass(frozen=True)
+class SetLanguage:
+    """The chat's language from now on (a member's choice; in a group, an administrator's)."""
+
+    language: str
 
 
 @dataclass(frozen=True)
@@ -124,8 +143,30 @@ class TickTask:
     page: int = 0
 
 
+@dataclass(frozen=True)
+class Setup:
+    """Set who the parties are: ``field`` is "name" (our organisation), "partner" (the
+    partner organisation) or "contact" (the sender's own contact line); None shows the
+    current values. A value of "-" clears the field."""
+
+    field: str | None = None
+    value: str = ""
+
+
 Conversation = (
-    Start | Answer | Text | Toggle | Done | Back | Skip | Edit | Finish | Restart | Summary
+    Start
+    | Answer
+    | Text
+    | Toggle
+    | Done
+    | Revote
+    | Back
+    | Skip
+    | Edit
+    | Finish
+    | Restart
+    | Summary
+    | SetLanguage
 )
 Work = ShowChecklist | TickItem | AddItem | ShowTasks | ClaimTask | TickTask
-Event = Conversation | Work
+Event = Conversation | Work | Setup

@@ -35,6 +35,9 @@ class MemberRef:
     user_id: str
     name: str
     is_admin: bool = False
+    # The member's own language as the transport knows it (Telegram's language_code), if we
+    # ship it. A chat's plan keeps its language; this one is for a new plan and for notices.
+    language: str | None = None
 
 
 @dataclass
@@ -91,11 +94,20 @@ def _clone(value: Any) -> Any:
 
 @dataclass(frozen=True)
 class AnswerRecord:
-    """One accepted answer, kept as history (``value`` None means skipped or cleared)."""
+    """One accepted answer, kept as history (``value`` None means skipped or cleared).
+
+    In a group the history also keeps each member's part in a joint answer: a vote on a
+    scale (``{"vote": 3}``) and a tick on a multi-select (``{"tick": "money", "on": True}``).
+    """
 
     question: str
     value: Any
     member: MemberRef
+
+    @property
+    def contribution(self) -> bool:
+        """A member's vote or tick towards a group's answer, not an answer itself."""
+        return isinstance(self.value, dict)
 
 
 @dataclass(frozen=True)

@@ -6,7 +6,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from flows import reply as kinds
-from flows.model import PARTNER, TOGETHER, US, Plan, TaskRecord
+from flows.model import DONE, PARTNER, TOGETHER, US, Plan, TaskRecord
 from flows.parse import Invalid
 from flows.questionnaire import (
     MULTI,
@@ -24,7 +24,7 @@ from flows.questionnaire import (
 from flows.recommend import MAP_THE_FIELD, VALUE_CONFLICT, Recommendation, give_and_get
 from flows.reply import Option, Reply
 from flows.tasks import PHASES, is_joint, recurring
-from flows.texts import has, t
+from flows.texts import has, isolate, join, t
 
 FINISH = "finish"
 EDIT_PREFIX = "edit:"
@@ -41,7 +41,7 @@ def answer_text(question: Question, value: Any, lang: str) -> str:
         return str(value)
     labels = option_labels(question, lang)
     if question.kind == MULTI:
-        return ", ".join(labels.get(v, v) for v in value)
+        return join((labels.get(v, v) for v in value), lang)
     return labels.get(str(value), str(value))
 
 
@@ -88,16 +88,11 @@ def question_reply(plan: Plan, lang: str, **extra: Any) -> Reply:
     selected = _selected(question, plan)
     labels = option_labels(question, lang)
     lines = [t(f"q.{question.key}.text", lang)]
-    votes = plan.meta.get("votes", {}).get(question.key)
-    if question.kind == SCALE and votes:
-        lines.append(
-            t(
-                "ui.votes",
-                lang,
-                count=len(votes),
-                names=", ".join(f"{v['name']} {v['value']}" for v in votes.values()),
-            )
-        )
+    group = bool(plan.meta.get("group"))
+    spread: int | None = None
+    if group:
+        lines += _group_lines(plan, question, labels, lang)
+        spread = plan.meta.get("spread", {}).get(question.key)
     previous = plan.answers.get(question.key)
     if question.kind == TEXT and previous:
         lines.append(t("ui.previous_answer", lang, answer=previous))
@@ -117,8 +112,59 @@ def question_reply(plan: Plan, lang: str, **extra: Any) -> Reply:
         plan_id=plan.id,
         version=plan.version,
         notes=notes + ((t(hint_key, lang),) if has(hint_key, lang) else ()),
+        header=_header(plan) if group else None,
+        spread=spread,
         **extra,
     )
+
+
+def _header(plan: Plan) -> str | None:
+    """The credit of the step answered just before this one (see ``credit_for``)."""
+    last = plan.meta.get("last_answered")
+    credit = plan.meta.get("credit", {}).get(last) if last else None
+    return credit["line"] if credit else None
+
+
+def listed_votes(votes: Mapping[str, Mapping[str, Any]], lang: str) -> str:
+    """ "Anna 3, Äänekoski 2, Đorđe 5": every member's vote, by name."""
+    ordered = sorted(votes.values(), key=lambda v: (str(v["name"]).casefold(), v["value"]))
+    return join((f"{isolate(v['name'], lang)} {v['value']}" for v in ordered), lang)
+
+
+def _group_lines(plan: Plan, question: Question, labels: dict[str, str], lang: str) -> list[str]:
+    """A group's progress on the open question: blind votes, or who ticked what."""
+    if question.kind == SCALE:
+        votes = plan.meta.get("votes", {}).get(question.key) or {}
+        values = [v["value"] for v in votes.values()]
+        if question.key in plan.meta.get("spread", {}):
+            return [
+                t(
+                    "ui.spread_ask",
+                    lang,
+                    low=min(values),
+                    high=max(values),
+                    votes=listed_votes(votes, lang),
+                    median=plan.meta["spread"][question.key],
+                )
+            ]
+        if votes:
+            # Blind: who has voted, not what, so early votes do not sway later ones.
+            names = join((v["name"] for v in votes.values()), lang)
+            return [t("ui.votes_blind", lang, count=len(votes), names=names)]
+        return [t("ui.vote_hint", lang)]
+    if question.kind == MULTI:
+        ticks = plan.meta.get("ticks", {}).get(question.key) or {}
+        if ticks:
+            picks = join(
+                (
+                    t("ui.credit_pick", lang, option=labels[o], name=name)
+                    for o, name in ticks.items()
+                    if o in labels
+                ),
+                lang,
+            )
+            return [t("ui.ticked_by", lang, picks=picks)]
+    return []
 
 
 def answers_lines(plan: Plan, lang: str) -> list[str]:
@@ -126,9 +172,13 @@ def answers_lines(plan: Plan, lang: str) -> list[str]:
     for question in applicable(plan.answers):
         if question.key in plan.answers:
             value = answer_text(question, plan.answers[question.key], lang)
+            credit = plan.meta.get("credit", {}).get(question.key)
             by = plan.meta.get("answered_by", {}).get(question.key)
-            who = f" ({by})" if by and plan.meta.get("group") else ""
-            lines.append(f"• {t(f'q.{question.key}.short', lang)}: {value}{who}")
+            if credit and plan.meta.get("group"):
+                value = credit["answer"]  # e.g. "3 (median of Anna 3, Ben 2, Carl 5)"
+            elif by and plan.meta.get("group"):
+                value = f"{value} ({by})"
+            lines.append(f"• {t(f'q.{question.key}.short', lang)}: {value}")
     return lines
 
 
@@ -164,6 +214,26 @@ def summary_reply(plan: Plan, lang: str) -> Reply:
     return Reply(kind=kinds.INFO, text=text, plan_id=plan.id, version=plan.version)
 
 
+def plans_reply(plans: Sequence[Plan], lang: str) -> Reply:
+    """The chat's plans, newest first, and which one the checklist and tasks are about."""
+    lines = [t("ui.plans_title", lang)]
+    work = next((p for p in plans if p.status == DONE), None)
+    for position, plan in enumerate(plans):
+        answered = sum(1 for value in plan.answers.values() if value is not None)
+        if plan.status == DONE:
+            form = (plan.meta.get("result") or {}).get("form")
+            name = t(f"form.{form}.name", lang) if form else t("ui.plans_finished", lang)
+            line = t("ui.plans_done", lang, form=name)
+            if plan is work:
+                line += t("ui.plans_work", lang)
+        elif position == 0:
+            line = t("ui.plans_open", lang, answered=answered)
+        else:
+            line = t("ui.plans_closed", lang, answered=answered)
+        lines.append(line)
+    return Reply(kind=kinds.INFO, text="\n".join(lines), plan_id=plans[0].id)
+
+
 def invalid_reply(plan: Plan | None, problem: Invalid, lang: str) -> Reply:
     """What was wrong and what is expected instead; ``plain_text`` says it without buttons."""
     text = plain = t(f"invalid.{problem.key}", lang, **problem.params)
@@ -188,13 +258,14 @@ def notice(kind: str, key: str, lang: str, plan: Plan | None = None, **params: A
         plan_id=plan.id if plan else None,
         version=plan.version if plan else None,
         answered_by=params.get("name"),
+        language=lang,
     )
 
 
 def _resource_list(resources: Sequence[str], lang: str) -> str:
     if not resources:
         return t("result.nothing", lang)
-    return ", ".join(t(f"opt.resource.{r}", lang) for r in resources)
+    return join((t(f"opt.resource.{r}", lang) for r in resources), lang)
 
 
 def owner_text(task: TaskRecord, lang: str) -> str:
@@ -241,56 +312,71 @@ def task_counts(tasks: Sequence[TaskRecord]) -> dict[str, int]:
     }
 
 
-def result_text(
-    answers: Mapping[str, Any],
-    rec: Recommendation,
-    tasks: Sequence[TaskRecord],
-    lang: str,
-) -> str:
+# A result's first message: one phone screen (about 700 characters), less the form's own text.
+SUMMARY_BUDGET = 640
+
+
+def result_summary(answers: Mapping[str, Any], rec: Recommendation, lang: str) -> str:
+    """The result's first message: the form, what it is, a combination, and the warnings
+    when they fit one phone screen (else how many there are: they are in the details)."""
     answers = effective(answers)
     name = t(f"form.{rec.form}.name", lang)
     notes = [note_text(n, answers, lang) for n in rec.notes]
     if rec.no_partner:
-        # No partner yet: the guide's advice comes first, the form is for later.
+        # No partner yet: the guide's advice is the result; the form is for later.
         lines = [t("result.find_title", lang), *[f"• {n}" for n in notes], ""]
-        lines += [t("result.then", lang, form=name), t(f"form.{rec.form}.about", lang)]
+        lines.append(t("result.then", lang, form=name))
         notes = []
     else:
         lines = [t("result.title", lang, form=name), t(f"form.{rec.form}.about", lang)]
     if rec.combined_with:
         other = t(f"form.{rec.combined_with}.name", lang)
-        lines += [
-            "",
-            t(
-                "result.combined",
-                lang,
-                form=other,
-                about=t(f"form.{rec.combined_with}.combine", lang),
-            ),
-        ]
+        about = t(f"form.{rec.combined_with}.combine", lang)
+        lines += ["", t("result.combined", lang, form=other, about=about)]
+    if notes:
+        full = ["", *[f"⚠ {n}" for n in notes]]
+        if len("\n".join(lines + full)) <= SUMMARY_BUDGET:
+            lines += full
+        else:
+            lines += ["", t("result.notes_count", lang, count=len(notes))]
+    return "\n".join(lines)
+
+
+def result_details(
+    answers: Mapping[str, Any],
+    rec: Recommendation,
+    tasks: Sequence[TaskRecord],
+    lang: str,
+) -> str:
+    """The reasoning behind the result: warnings, the answers that weighed most, benefits,
+    who does what, and the balance of give and get."""
+    answers = effective(answers)
+    # Without a partner the notes are the first message already.
+    notes = [] if rec.no_partner else [note_text(n, answers, lang) for n in rec.notes]
+    lines: list[str] = []
+    if notes:
+        lines += [t("result.notes", lang), *[f"⚠ {n}" for n in notes], ""]
+    if rec.no_partner:
+        lines += [t(f"form.{rec.form}.about", lang), ""]
     if rec.reasons:
-        lines += ["", t("result.why", lang)]
+        lines += [t("result.why", lang)]
         for reason in rec.reasons:
             question = by_key(reason.question)
             lines.append(
                 f"• {t(f'q.{question.key}.short', lang)}: "
                 f"{answer_text(question, _typed(question, reason.option), lang)}"
             )
-    lines += ["", t("result.benefits", lang)]
-    for form in rec.forms:
-        lines.append(f"• {t(f'form.{form}.benefits', lang)}")
-    if notes:
-        lines += ["", t("result.notes", lang)]
-        lines += [f"⚠ {n}" for n in notes]
+        lines.append("")
+    lines += [t("result.benefits", lang)]
+    lines += [f"• {t(f'form.{form}.benefits', lang)}" for form in rec.forms]
     lines += ["", t("result.tasks", lang)]
     if recurring(answers) and not rec.no_partner:
         lines.append(t("result.recurring", lang))
     for phase in PHASES:
         phase_tasks = [task for task in tasks if task.phase == phase]
-        if not phase_tasks:
-            continue
-        lines.append(t(f"phase.{phase}", lang))
-        lines += [f"  • {task_line(task, lang)}" for task in phase_tasks]
+        if phase_tasks:
+            lines.append(t(f"phase.{phase}", lang))
+            lines += [f"  • {task_line(task, lang)}" for task in phase_tasks]
     if rec.no_partner:
         return "\n".join(lines)
     give, get = give_and_get(answers)

@@ -45,3 +45,12 @@ class Reply:
     page: tuple[int, int] | None = None  # (page shown, counting from 0; pages in all)
     # The same message for a transport without buttons (the console): no word of tapping.
     plain_text: str | None = None
+    # In a group: who answered the step before and how ("Group: 3 (median of …) — closed by
+    # Đorđe"). Shown on top of every drawing of this step, so no redraw loses it.
+    header: str | None = None
+    # In a group, a scale whose votes lie far apart: the middle value the group may use
+    # (the transport offers "Use 3" and "Vote again" instead of the scale).
+    spread: int | None = None
+    # RESULT: the full reasoning, shown on request (the first message stays short).
+    details: str | None = None
+    language: str = ""  # the language the text is in (the plan's, or the member's)

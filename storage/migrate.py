@@ -11,14 +11,17 @@ from __future__ import annotations
 import asyncio
 import threading
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from alembic import command
-from alembic.config import Config
-from alembic.script import ScriptDirectory
-from sqlalchemy import inspect, text
-from sqlalchemy.ext.asyncio import AsyncEngine
+# Alembic is imported where used: a store whose schema is current never loads it.
+if TYPE_CHECKING:
+    from alembic.config import Config
 
-from storage.db import SQLITE_BEGIN
+# The revisions in migrations/versions, oldest first, so that a start (and /readyz) can
+# compare the database's (one query) without loading Alembic; a test checks them against
+# Alembic's.
+REVISIONS = ("0001", "0002")
+HEAD_REVISION = REVISIONS[-1]
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
 
@@ -30,6 +33,8 @@ _ONE_AT_A_TIME = threading.Lock()
 
 def alembic_config(url: str) -> Config:
     """An Alembic configuration for ``url`` (also usable with ``alembic.command``)."""
+    from alembic.config import Config
+
     config = Config()
     # ConfigParser interpolates "%": escape it (URL-encoded passwords contain it).
     config.set_main_option("script_location", str(MIGRATIONS_DIR).replace("%", "%%"))
@@ -41,29 +46,27 @@ def alembic_config(url: str) -> Config:
 
 def head_revision() -> str | None:
     """The newest revision shipped with this package."""
+    from alembic.script import ScriptDirectory
+
     return ScriptDirectory(str(MIGRATIONS_DIR)).get_current_head()
 
 
 def behind(revision: str | None) -> bool:
-    """Whether a database at ``revision`` lacks migrations this release ships.
-
-    A revision this release does not know comes from a newer release (rolling deployment:
-    the database was upgraded first); that is not "behind", since migrations only add.
-    """
-    if revision is None:
-        return True
-    if revision == head_revision():
-        return False
-    known = {script.revision for script in ScriptDirectory(str(MIGRATIONS_DIR)).walk_revisions()}
-    return revision in known
+    """Whether a database at ``revision`` lacks migrations this release ships. An unknown
+    revision is a newer release's (rolling upgrade: database first); migrations only add."""
+    return revision is None or (revision != HEAD_REVISION and revision in REVISIONS)
 
 
 def upgrade(url: str, revision: str = "head") -> None:
+    from alembic import command
+
     with _ONE_AT_A_TIME:
         command.upgrade(alembic_config(url), revision)
 
 
 def downgrade(url: str, revision: str = "base") -> None:
+    from alembic import command
+
     with _ONE_AT_A_TIME:
         command.downgrade(alembic_config(url), revision)
 
@@ -74,17 +77,3 @@ async def upgrade_async(url: str, revision: str = "head") -> None:
 
 async def downgrade_async(url: str, revision: str = "base") -> None:
     await asyncio.to_thread(downgrade, url, revision)
-
-
-async def current_revision(engine: AsyncEngine) -> str | None:
-    """The schema revision ``engine``'s database is at; None for a database never migrated.
-
-    Raises what the driver raises when the database cannot be reached.
-    """
-    async with engine.connect() as conn:
-        if conn.dialect.name == "sqlite":  # a read: no need for the write lock
-            await conn.execution_options(**{SQLITE_BEGIN: "lazy"})
-        if not await conn.run_sync(lambda sync: inspect(sync).has_table("alembic_version")):
-            return None
-        row = (await conn.execute(text("SELECT version_num FROM alembic_version"))).first()
-    return None if row is None else str(row[0])

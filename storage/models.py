@@ -1,6 +1,7 @@
 """SQLAlchemy tables of Partnerbot.
 
-The domain never sees these rows: ``storage.session`` maps them to ``flows.model`` values.
+The domain never sees these rows: ``storage.session`` maps them to ``flows.model`` values,
+running the statements ``storage.statements`` defines from these tables.
 The initial migration (``migrations/versions/0001_initial.py``) spells the same schema out by
 hand; ``tests/storage/test_sql_migrations.py`` checks that the two agree.
 """
@@ -141,7 +142,14 @@ class AnswerRow(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
 
-class TaskRow(Base):
+class _Ticked:
+    """Who ticked the row off, by display name as the domain records it, and when."""
+
+    done_by: Mapped[str | None] = mapped_column(Text, nullable=True)
+    done_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+
+
+class TaskRow(_Ticked, Base):
     """A task of the plan's split; rows are replaced as a whole, in order (by id)."""
 
     __tablename__ = "task"
@@ -156,11 +164,9 @@ class TaskRow(Base):
     # Members' display names, as the domain records them (names can be long: Text).
     claimed_by: Mapped[str | None] = mapped_column(Text, nullable=True)
     done: Mapped[bool] = mapped_column(Boolean, default=False)
-    done_by: Mapped[str | None] = mapped_column(Text, nullable=True)
-    done_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
 
 
-class ChecklistItemRow(Base):
+class ChecklistItemRow(_Ticked, Base):
     """A stored checklist item: a built-in step (label NULL) or a member's own item."""
 
     __tablename__ = "checklist_item"
@@ -171,8 +177,6 @@ class ChecklistItemRow(Base):
     key: Mapped[str] = mapped_column(String(64))
     label: Mapped[str | None] = mapped_column(Text, nullable=True)
     custom: Mapped[bool] = mapped_column(Boolean, default=False)
-    done_by: Mapped[str | None] = mapped_column(Text, nullable=True)
-    done_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
 
 
 class PartnerInviteRow(Base):
@@ -187,13 +191,7 @@ class PartnerInviteRow(Base):
 
 
 class TelegramUpdateRow(Base):
-    """A Telegram update some bot instance has taken on (``storage.updates``).
-
-    Telegram delivers an update again when it got no answer in time; with several instances
-    the copy may reach another one. The first instance to insert the update's id handles it,
-    the others drop the copy. Rows older than a few days are deleted: Telegram gives up
-    redelivering long before.
-    """
+    """A Telegram update some bot instance has taken on (``storage.updates`` says why)."""
 
     __tablename__ = "telegram_update"
     __table_args__ = (Index(None, "received_at"),)
@@ -203,14 +201,6 @@ class TelegramUpdateRow(Base):
 
 
 # Children first: the order in which rows are counted, and tables dropped.
-ALL_TABLES = (
-    "answer",
-    "task",
-    "checklist_item",
-    "partner_invite",
-    "plan",
-    "member",
-    "association",
-)
+ALL_TABLES = ("answer", "task", "checklist_item", "partner_invite", "plan", "member", "association")
 # Tables that hold no association's data (and are not counted as such).
 SERVICE_TABLES = ("telegram_update",)

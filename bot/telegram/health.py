@@ -19,10 +19,8 @@ import time
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 
-from sqlalchemy.ext.asyncio import AsyncEngine
-
 from bot.telegram.metered import MeteredRequest
-from storage.migrate import behind, current_revision, head_revision
+from storage.migrate import HEAD_REVISION, behind
 
 logger = logging.getLogger(__name__)
 
@@ -39,13 +37,13 @@ class Readiness:
 class Health:
     def __init__(
         self,
-        engine: AsyncEngine,
+        schema_revision: Callable[[], Awaitable[str | None]],
         requests: Sequence[MeteredRequest],
         get_me: Callable[[], Awaitable[object]],
         *,
         timeout: float = CHECK_TIMEOUT,
     ) -> None:
-        self.engine = engine
+        self.schema_revision = schema_revision  # SqlStore.schema_revision: one query
         self.requests = requests
         self.get_me = get_me
         self.timeout = timeout
@@ -60,13 +58,12 @@ class Health:
 
     async def _database(self) -> str:
         try:
-            revision = await asyncio.wait_for(current_revision(self.engine), self.timeout)
+            revision = await asyncio.wait_for(self.schema_revision(), self.timeout)
         except Exception as exc:  # any failure to ask means: not reachable
             logger.warning("Readiness: database not reachable (%s)", type(exc).__name__)
             return f"not reachable ({type(exc).__name__})"
         if behind(revision):
-            expected = head_revision()
-            return f"schema at {revision}, expected {expected}: run partnerbot db upgrade"
+            return f"schema at {revision}, expected {HEAD_REVISION}: run partnerbot db upgrade"
         return "ok"  # at this release's revision, or a newer release's (rolling upgrade)
 
     async def _bot_api(self) -> str:

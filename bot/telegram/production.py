@@ -59,5 +59,5 @@ def production_bot(settings: Settings, store: SqlStore) -> tuple[App, Health, Me
     app.add_error_handler(_count_error)
     if claim is not None:
         app.post_shutdown = _closing(log)
-    health = Health(store.engine, (request, updates_request), app.bot.get_me)
+    health = Health(store.schema_revision, (request, updates_request), app.bot.get_me)
     return app, health, metrics

@@ -6,6 +6,7 @@ from telegram import Chat, Message, Update, User
 from telegram.constants import ChatType
 
 from flows.model import ChatRef, MemberRef
+from flows.texts import supported
 
 TRANSPORT = "telegram"
 
@@ -27,7 +28,8 @@ def old_group_ref(old_chat_id: int, title: str | None) -> ChatRef:
 
 def member_ref(user: User, *, is_admin: bool = False) -> MemberRef:
     name = user.first_name or user.full_name or user.username or str(user.id)
-    return MemberRef(user_id=str(user.id), name=name, is_admin=is_admin)
+    language = supported(user.language_code)  # the member's Telegram language, if we have it
+    return MemberRef(user_id=str(user.id), name=name, is_admin=is_admin, language=language)
 
 
 def is_anonymous_admin(message: Message | None) -> bool:

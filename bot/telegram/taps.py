@@ -11,9 +11,10 @@ from types import TracebackType
 from typing import Any, TypeVar
 
 from telegram import CallbackQuery, Chat, MaybeInaccessibleMessage, Update, User
-from telegram.ext import CallbackQueryHandler
+from telegram.ext import CallbackQueryHandler, ContextTypes
 
 from bot.telegram.delivery import answer_query
+from bot.telegram.deps import deps
 
 logger = logging.getLogger(__name__)
 
@@ -31,21 +32,25 @@ class CallbackDataHandler(CallbackQueryHandler[Any, None]):
 
 
 class AnswerOnce:
-    """``async with AnswerOnce(query) as tap:`` answers ``query`` exactly once.
+    """``async with AnswerOnce(query, context) as tap:`` answers ``query`` exactly once.
 
     ``await tap.answer()`` answers at once (an accepted tap: stop the spinner before the slower
     work); otherwise leaving the block answers with ``tap.toast``, also when something in it
     raised: a tap is never left unanswered.
+
+    The answer is sent alongside, not waited for: the chat's next update (the next tap of a
+    burst) need not wait for this answer's round trip to Telegram.
     """
 
-    def __init__(self, query: CallbackQuery) -> None:
+    def __init__(self, query: CallbackQuery, context: ContextTypes.DEFAULT_TYPE) -> None:
         self.query = query
+        self.context = context
         self.toast: str | None = None
         self.answered = False
 
     async def answer(self, toast: str | None = None) -> None:
-        await answer_query(self.query, toast)
         self.answered = True
+        deps(self.context).redraws.alongside(answer_query(self.query, toast))
 
     async def __aenter__(self) -> AnswerOnce:
         return self
@@ -57,7 +62,7 @@ class AnswerOnce:
         traceback: TracebackType | None,
     ) -> None:
         if not self.answered:
-            await answer_query(self.query, self.toast)
+            await self.answer(self.toast)
 
 
 def tap_of(

@@ -8,17 +8,17 @@ from pathlib import Path
 import pytest
 
 from bench.report import markdown
-from bench.runner import BASELINE, FLOOR, POSTGRES, SQLITE, Config, run
+from bench.runner import BASELINE, FLOOR, POSTGRES, POSTGRES_TWO, SQLITE, Config, run
 
 
 async def test_every_variant_walks_every_plan(tmp_path: Path) -> None:
     # K=1 runs whole rounds one variant after the other. K=2 takes every path of large K:
     # waves (of one chat here), turns after every step, Partnerbot and the baselines side by
-    # side.
+    # side. The two PostgreSQL instances share the chats, taking every other update.
     config = Config(
         ks=(1, 2),
         rounds={1: 1, 2: 1},
-        variants=(SQLITE, POSTGRES, BASELINE, FLOOR),
+        variants=(SQLITE, POSTGRES, POSTGRES_TWO, BASELINE, FLOOR),
         workdir=tmp_path,
         slice_from=2,
         wave=1,
@@ -38,7 +38,7 @@ async def test_every_variant_walks_every_plan(tmp_path: Path) -> None:
         assert result.updates == result.processed == result.k * steps, result
         assert result.finished == result.k, result  # every member saw the last message
         assert [plans for plans, _rss in result.samples] == list(range(1, result.k + 1))
-        if result.variant in (SQLITE, POSTGRES):
+        if result.variant in (SQLITE, POSTGRES, POSTGRES_TWO):
             stored = result.stored
             assert stored is not None
             assert stored.checked == stored.done == result.k  # finished plans, in the database
@@ -64,3 +64,20 @@ async def test_the_claim_benchmark_runs(tmp_path: Path, monkeypatch: pytest.Monk
     claim_time, answer_time = await claim.measure(default_sqlite_url(tmp_path / "b.db"))
     assert claim_time > 0 and answer_time > 0
     assert "claim/answer" in claim._line("sqlite", claim_time, answer_time)
+
+
+async def test_the_burst_scenario_runs(tmp_path: Path) -> None:
+    """``python -m bench.burst``: every tap of the burst is answered and the checklist is
+    redrawn; the figures themselves are for bench/README.md, not asserted here."""
+    from bench import burst
+    from storage.db import default_sqlite_url
+    from storage.store import SqlStore
+
+    store = await SqlStore.open(default_sqlite_url(tmp_path / "burst.db"), migrate=True)
+    try:
+        row = await burst.run("merged", store)
+    finally:
+        await store.close()
+    assert row["taps"] == row["answered"] == len(burst.MEMBERS) * burst.TAPS_EACH
+    assert 0 < row["edits"] < row["taps"]
+    assert "| merged | 72 of 72 |" in burst.table([row])

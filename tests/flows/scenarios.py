@@ -17,6 +17,7 @@ from flows import forms as f
 from flows import reply as kinds
 from flows.conversation import Outcome, apply, new_plan
 from flows.model import MemberRef, Plan
+from flows.reply import Reply
 
 ANNA = MemberRef("101", "Anna")
 
@@ -71,7 +72,7 @@ EVENT_INVITE = {
 
 # A patients' association and a carers' association write a joint statement on waiting times.
 ADVOCACY = {
-    "aims": "A statement or campaign",
+    "aims": "Statement or campaign",
     "strategy_goal": "Influencing decisions",
     "target_benefit": "Shorter waiting times for rehabilitation.",
     "we_offer": "Everyday expertise, Factual knowledge",
@@ -505,6 +506,11 @@ SCENARIOS: tuple[Scenario, ...] = (
     Scenario("unknown_partner", "who works on the same theme", UNKNOWN_PARTNER, f.EVENT),
     Scenario("unknown_sponsor", "seek partners in the field", UNKNOWN_SPONSOR, f.CORPORATE),
 )
+
+
+def whole(reply: Reply) -> str:
+    """A result as a member can read it: the first message and the details behind "Why"."""
+    return f"{reply.text}\n{reply.details or ''}"
 
 
 def play(

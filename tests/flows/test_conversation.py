@@ -61,13 +61,7 @@ def test_bad_input_changes_nothing_and_says_what_is_expected(
     assert not outcome.changed and not outcome.records
     assert says in outcome.reply.text
     # ...and it says what is expected instead.
-    expected = {
-        "multi": "with commas or spaces between them",
-        "choice": "Tap one of the buttons",
-        "scale": "from 1 (not at all) to 5",
-        "text": "Type a short answer",
-    }[by_key(state).kind]
-    assert expected in outcome.reply.text
+    assert t(f"expect.{by_key(state).kind}") in outcome.reply.text
     assert plan == before
 
 

@@ -50,7 +50,7 @@ def test_strategic_is_never_for_partners_who_have_not_worked_together(
     assert recommend(dict(plan.answers, acquaintance="long_history")).form == forms.STRATEGIC
     assert rec.form in TRUST_BUILDING
     assert STRATEGIC_NEEDS_TRUST in rec.notes
-    assert t("note.strategic_needs_trust") in outcomes[-1].reply.text
+    assert t("note.strategic_needs_trust") in s.whole(outcomes[-1].reply)
 
 
 @pytest.mark.parametrize("known", ["We worked together once", "We have worked a lot"])
@@ -83,7 +83,7 @@ def test_an_unknown_partner_is_not_rated() -> None:
 
 def test_without_a_partner_the_result_leads_with_mapping_the_field() -> None:
     plan, outcomes = s.play(s.UNKNOWN_PARTNER)
-    text = outcomes[-1].reply.text
+    text = s.whole(outcomes[-1].reply)
     lines = text.splitlines()
     assert lines[0] == t("result.find_title")
     # The organisations the member listed are named back, then where to look.
@@ -105,7 +105,7 @@ def test_without_a_partner_the_first_step_is_finding_one() -> None:
 
 def test_without_names_the_advice_still_says_where_to_look() -> None:
     _plan, outcomes = s.play(s.UNKNOWN_SPONSOR)
-    text = outcomes[-1].reply.text
+    text = s.whole(outcomes[-1].reply)
     assert t("note.map_the_field_unnamed") in text and t("note.where_to_look") in text
 
 
@@ -128,7 +128,7 @@ def test_a_value_conflict_is_warned_for_every_form_quoting_the_member(
     plan, outcomes = s.play(answers)
     rec = recommend(plan.answers)
     assert VALUE_CONFLICT in rec.notes
-    assert t("note.value_conflict", what=typed) in outcomes[-1].reply.text
+    assert t("note.value_conflict", what=typed) in s.whole(outcomes[-1].reply)
     # ...and our board weighs it: a task of ours, whatever the form.
     checks = [x for x in outcomes[-1].tasks or [] if x.key in ("values_board", "corporate_ethics")]
     assert len(checks) == 1 and checks[0].owner == US
@@ -137,13 +137,13 @@ def test_a_value_conflict_is_warned_for_every_form_quoting_the_member(
 def test_the_brewery_sponsor_of_an_event_is_warned_about() -> None:
     plan, outcomes = s.play(s.EVENT_BREWERY)
     assert recommend(plan.answers).forms == (forms.EVENT, forms.CORPORATE)
-    assert "“They sell beer and our members are under 18”" in outcomes[-1].reply.text
+    assert "“They sell beer and our members are under 18”" in s.whole(outcomes[-1].reply)
 
 
 def test_a_conflict_without_words_is_named_by_its_option() -> None:
     answers = {k: v for k, v in s.EVENT_BREWERY.items() if k != "value_conflict_detail"}
     _plan, outcomes = s.play(answers)
-    assert t("note.value_conflict", what="Alcohol") in outcomes[-1].reply.text
+    assert t("note.value_conflict", what="Alcohol") in s.whole(outcomes[-1].reply)
 
 
 # --- The split ---------------------------------------------------------------------------------
@@ -202,7 +202,7 @@ def test_the_time_we_can_give_caps_our_load() -> None:
 
 
 def test_each_owner_comes_with_a_one_line_reason() -> None:
-    text = s.play(s.HOMEWORK_CLUB)[1][-1].reply.text
+    text = s.whole(s.play(s.HOMEWORK_CLUB)[1][-1].reply)
     assert "Book a venue that everyone can reach — partner (they offer premises)" in text
     assert "Find volunteers and tell them their tasks — us (we offer volunteers)" in text
     assert "Agree the event's aim, audience and date — together, we lead (" in text
@@ -221,7 +221,7 @@ def test_a_recurring_activity_gets_its_form_and_session_tasks(
     assert recommend(plan.answers).form == form
     keys = [task.key for task in outcomes[-1].tasks or []]
     assert {item.key for item in SESSIONS} <= set(keys)
-    assert t("result.recurring") in outcomes[-1].reply.text
+    assert t("result.recurring") in s.whole(outcomes[-1].reply)
 
 
 def test_a_one_day_event_has_no_sessions() -> None:

@@ -2,22 +2,20 @@
 
 from __future__ import annotations
 
-from dataclasses import replace
-from datetime import date
+from typing import Any
 
 import pytest
 
 from flows import checklist
 from flows import events as ev
 from flows import reply as kinds
-from flows.export import REVIEW_AFTER, agreement, markdown
 from flows.model import PARTNER, TOGETHER, US, ChecklistRecord, MemberRef, Plan, TaskRecord
 from flows.render import owner_text
 from flows.reply import Option
 from flows.tasks import is_joint
 from flows.texts import has, languages, t
 from flows.workboard import CLAIM, TICK, apply_work, plan_forms
-from tests.flows.scenarios import EVENT, EVENT_WITH_SPONSOR, play
+from tests.flows.scenarios import EVENT, play
 
 ANNA = MemberRef("101", "Anna")
 LUKASZ = MemberRef("102", "Łukasz")
@@ -45,6 +43,10 @@ def work(
 
 
 # --- the checklist ---------------------------------------------------------------------------
+
+
+def total_items(stored: Any) -> int:
+    return len(checklist.items(stored, ("event",)))
 
 
 def test_builtin_item_keys_are_short_unique_and_have_texts() -> None:
@@ -131,7 +133,11 @@ def test_an_open_plan_has_the_preparation_steps_only() -> None:
     assert reply.text.splitlines() == [
         t("check.title", done=0, total=5),
         t("check.preparation_only"),
+        "",
+        *(f"{n}. ☐ {t(f'check.{key}')}" for n, key in enumerate(checklist.PREPARATION, 1)),
     ]
+    # Buttons carry the item's number (the text gives the item in full).
+    assert [o.label for o in reply.options] == ["1", "2", "3", "4", "5"]
     assert (reply.plan_id, reply.version, reply.page) == (7, 3, (0, 1))
 
 
@@ -142,20 +148,26 @@ def test_a_finished_plan_pages_the_form_steps_and_ticks_show_who_in_a_group() ->
     first = work(plan, ev.ShowChecklist(), tasks).reply
     assert first.page == (0, checklist.pages(total))
     assert len(first.options) == checklist.PAGE_SIZE
-    assert first.text == t("check.title", done=0, total=total)
+    assert first.text.splitlines()[0] == t("check.title", done=0, total=total)
 
     outcome = work(plan, ev.TickItem("ev_safety", True, page=1), tasks, group=True, member=LUKASZ)
     assert outcome.checklist is not None and outcome.reply.changed
     assert outcome.reply.page == (1, 2)
     safety = next(o for o in outcome.reply.options if o.key == "ev_safety")
+    number = 1 + list(checklist.items([], ("event",))).index(
+        next(i for i in checklist.items([], ("event",)) if i.key == "ev_safety")
+    )
+    assert (safety.selected, safety.label) == (True, str(number))
+    lines = outcome.reply.text.splitlines()
+    assert lines[0] == t("check.title", done=1, total=total)
+    # Who ticked it comes first on its line.
     label = t("check.done_by", label=t("check.ev_safety"), name="Łukasz")
-    assert (safety.selected, safety.label) == (True, label)
-    assert outcome.reply.text == t("check.title", done=1, total=total)
+    assert label.startswith("Łukasz") and f"{number}. ☑ {label}" in lines
     stored = [i for i in outcome.checklist if i.done]
     assert stored == [ChecklistRecord("ev_safety", done_by="Łukasz", done_at=NOW)]
 
     private = work(plan, ev.ShowChecklist(1), tasks, outcome.checklist).reply
-    assert next(o for o in private.options if o.key == "ev_safety").label == t("check.ev_safety")
+    assert f"{number}. ☑ {t('check.ev_safety')}" in private.text.splitlines()
 
 
 def test_a_repeated_tick_writes_nothing_and_a_stale_one_shows_the_current_list() -> None:
@@ -178,7 +190,8 @@ def test_adding_an_item_shows_the_last_page_and_a_refused_one_stores_nothing() -
     added = work(plan, ev.AddItem("Book the photographer"), tasks)
     assert added.checklist is not None and added.checklist[-1].label == "Book the photographer"
     assert added.reply.page == (1, 2)
-    assert added.reply.options[-1] == Option("c1", "Book the photographer", False)
+    assert added.reply.options[-1] == Option("c1", str(total_items(added.checklist)), False)
+    assert added.reply.text.splitlines()[-1].endswith("☐ Book the photographer")
 
     too_long = work(plan, ev.AddItem("x" * 61), tasks)
     assert not too_long.changed
@@ -204,9 +217,12 @@ def test_the_board_offers_ticks_for_all_and_claims_for_our_open_tasks() -> None:
     shown = tasks[: checklist.PAGE_SIZE]
     # Ours to take: our tasks, and the joint ones (we do our part of those).
     assert claims == [task.key for task in shown if task.owner in (US, TOGETHER) or is_joint(task)]
-    for task in tasks:  # every task with its owner party, on every page's text
-        line = f"☐ {t(f'task.{task.key}')} — {owner_text(task, 'en')}"
+    for number, task in enumerate(shown, 1):  # every task of the page with its owner party
+        line = f"{number}. {t(f'task.{task.key}')} — {owner_text(task, 'en')}"
         assert line in reply.text.splitlines()
+    # Tick buttons carry a short label, numbered like the text's lines.
+    labels = [o.label for o in reply.options if o.key.startswith(TICK)]
+    assert labels == [f"{n}. {t(f'task_short.{x.key}')}" for n, x in enumerate(shown, 1)]
 
 
 def test_claims_record_who_and_refuse_the_partners_and_taken_tasks() -> None:
@@ -244,40 +260,3 @@ def test_ticking_a_task_records_who_and_when_and_a_repeat_keeps_them() -> None:
     undone = work(plan, ev.TickTask(key, False), done.tasks, now=LATER)
     assert undone.tasks is not None
     assert (undone.tasks[0].done_by, undone.tasks[0].done_at) == (None, None)
-
-
-# --- the agreement ---------------------------------------------------------------------------
-
-
-def test_agreement_holds_the_plan_facts() -> None:
-    answers = {**EVENT_WITH_SPONSOR, "partner_name": "Äänekoski Åsa Öberg"}
-    plan, tasks = finished(answers)
-    ours = next(task for task in tasks if task.owner == US)
-    tasks = [replace(x, claimed_by="Łukasz") if x == ours else x for x in tasks]
-    items = checklist.items([ChecklistRecord("know_partner", done_by="Anna")], plan_forms(plan))
-    doc = agreement(plan, "Green Club", tasks, items, date(2025, 5, 1))
-
-    assert doc["association"] == "Green Club"
-    assert doc["partner"] == "Äänekoski Åsa Öberg"
-    assert doc["form"]["key"] == plan.meta["result"]["form"]
-    combined = plan.meta["result"]["combined_with"]
-    assert (doc["combined_with"] or {}).get("key") == combined
-    assert [x["key"] for x in doc["tasks"]] == [x.key for x in tasks]  # already phase order
-    assert {x["key"]: x["owner"] for x in doc["tasks"]} == {x.key: x.owner for x in tasks}
-    assert {"Anna", "Łukasz"} <= set(doc["contacts"])
-    assert doc["review_date"] == (date(2025, 5, 1) + REVIEW_AFTER).isoformat()
-    assert doc["checklist"][0] == {"item": t("check.know_partner"), "done": True}
-    assert doc["goals"]["success"] == answers["success_measure"]
-
-    text = markdown(doc)
-    assert text.startswith(f"# {t('export.title')}\n")
-    assert "Äänekoski Åsa Öberg" in text
-    for task in doc["tasks"]:
-        owner = task["owner_name"] + (f" ({task['claimed_by']})" if task["claimed_by"] else "")
-        assert f"| {task['task']} | {task['phase']} | {owner} |" in text
-
-
-def test_agreement_names_an_unnamed_partner() -> None:
-    plan, tasks = finished({k: v for k, v in EVENT.items() if k != "partner_name"})
-    doc = agreement(plan, "Club", tasks, [], date(2025, 1, 1))
-    assert doc["partner"] == t("export.partner_unnamed")

@@ -18,7 +18,7 @@ from storage.models import (
     PlanRow,
     TaskRow,
 )
-from storage.session import SqlPlanSession
+from storage.session import StoreSession
 from storage.store import SqlStore
 from tests.storage.sql_helpers import ALICE, BOB, GROUP, PRIVATE, answer, new_plan
 
@@ -39,7 +39,7 @@ def test_sql_session_has_every_method_of_the_protocol() -> None:
     methods = [n for n, f in vars(PlanSession).items() if inspect.iscoroutinefunction(f)]
     assert methods  # the protocol still declares its methods as coroutines
     for name in methods:
-        implementation = getattr(SqlPlanSession, name)
+        implementation = getattr(StoreSession, name)
         assert inspect.iscoroutinefunction(implementation), name
         assert _parameters(implementation) == _parameters(getattr(PlanSession, name)), name
     assert _parameters(SqlStore.session) == _parameters(PlanStore.session)
@@ -171,6 +171,19 @@ async def test_create_plan_closes_earlier_open_plans(store: SqlStore, query) -> 
     # A stale button of the old plan can no longer write to it (nor reopen it).
     async with store.session(GROUP) as s:
         assert not await s.save_plan(first, 1, ALICE)
+
+
+async def test_plans_lists_the_chats_plans_newest_first(store: SqlStore) -> None:
+    first = await new_plan(store, answers={"goals": ["event"]})
+    second = await new_plan(store, state="start")
+    async with store.session(GROUP) as s:
+        plans = await s.plans()
+    assert [(p.id, p.status, p.answers) for p in plans] == [
+        (second.id, "open", {}),
+        (first.id, "closed", {"goals": ["event"]}),
+    ]
+    async with store.session(PRIVATE) as s:
+        assert await s.plans() == []  # another chat sees none of them
 
 
 async def _save_work(

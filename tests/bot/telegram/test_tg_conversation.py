@@ -2,16 +2,17 @@
 
 from __future__ import annotations
 
+import json
 import logging
 from typing import Any
 
 import pytest
-from tg_offline import BOT_USERNAME, Member, buttons
-from tg_support import TOKEN, Bot, current_plan, snapshot
+from tg_support import TOKEN, Bot, current_plan, make_settings, settled, snapshot
 
-from bot.telegram.app import MENU
+from bot.telegram.app import MENU, build_application
 from bot.telegram.callback_data import Action, ButtonData, decode, encode
 from bot.telegram.handlers import MAX_TEXT
+from bot.telegram.offline import BOT_USERNAME, Member, buttons
 from flows.events import Skip, Start, Text
 from flows.model import DONE, ChatRef, MemberRef
 from flows.texts import t
@@ -21,7 +22,7 @@ TYPED = "More young people taking part in our activities"
 
 
 def _is_result(text: str) -> bool:
-    return t("result.tasks") in text
+    return text.startswith("<b>") and t("result.title", form="") in text
 
 
 async def play_to_result(member: Member, max_steps: int = 100) -> str:
@@ -68,8 +69,14 @@ async def test_whole_private_conversation(bot: Bot, store: Any) -> None:
     names = [t(f"form.{form}.name") for form in FORMS]
     assert any(t("result.title", form=name) in result for name in names), result
     assert "partnership" in result.lower() or "network" in result.lower()
-    assert t("result.tasks") in result
-    assert any(f" — {t(f'party.{p}')} (" in result for p in ("us", "partner"))
+    # The result leads on with buttons; "Why this?" sends the reasoning and who does what.
+    shown = member.last()
+    labels = dict(buttons(shown))
+    assert [t("ui.checklist"), t("ui.tasks"), t("ui.agreement"), t("ui.why")] == list(labels)
+    await member.tap(shown, labels[t("ui.why")])
+    why = member.texts()[-1]
+    assert t("result.why") in why and t("result.tasks") in why
+    assert any(f" — {t(f'party.{p}')} (" in why for p in ("us", "partner"))
 
     plan = await current_plan(store, member.chat_id)
     assert plan is not None and plan.status == DONE
@@ -82,8 +89,67 @@ async def test_whole_private_conversation(bot: Bot, store: Any) -> None:
     assert len(answered) >= 15
     assert all("reply_markup" not in m for m in answered)
     assert any(m["text"].endswith(t("ui.answered", answer=TYPED)) for m in answered)
-    # Only the last message may still have buttons (the result has none).
-    assert all("reply_markup" not in m for m in member.messages()[:-1])
+    # Only the result (second last, before the reasoning) still has buttons.
+    assert all("reply_markup" not in m for m in member.messages()[:-2])
+
+
+class QueuedMember(Member):
+    """A member whose updates go through the Application's update processor, as in
+    production (polling or webhook), not straight to ``process_update``."""
+
+    async def send(self, update: Any) -> None:
+        app = self.app
+        await app.update_processor.process_update(update, app.process_update(update))
+        await settled(app)  # its redraws, as Member.send's callers do
+
+
+async def test_no_empty_per_chat_data_is_kept(bot: Bot, store: Any) -> None:
+    member = QueuedMember(bot.app, bot.request, user_id=5151)
+    await member.say("/start")
+    # While a question is shown, the chat's entry remembers its message.
+    assert bot.app.chat_data[member.chat_id]
+    await play_to_result(member)
+    plan = await current_plan(store, member.chat_id)
+    assert plan is not None and plan.status == DONE
+    # The plan is done: what PTB would still keep for the chat and the member is empty, so
+    # nothing is kept (state lives in the database).
+    assert member.chat_id not in bot.app.chat_data
+    assert member.user["id"] not in bot.app.user_data
+
+
+async def test_two_instances_share_a_chat(bot: Bot, store: Any) -> None:
+    """Two bot processes behind one webhook address share the chats and the database, not
+    their memory: a tap on a question the other instance sent is answered, not refused as an
+    older copy of one this instance once showed."""
+
+    from flows.service import PlanningService
+
+    request = bot.request  # one Telegram: it numbers the chat's messages upwards
+    other = build_application(
+        make_settings(), PlanningService(store), request=request, get_updates_request=request
+    )
+    await other.initialize()
+    try:
+        here, there = bot.member, Member(other, request, user_id=bot.member.user["id"])
+        await here.say("/start")  # this instance shows the first question
+        first = here.last()
+        labels = [label for label, _data in buttons(first)]
+        await there.tap_label(first, labels[0])  # the other one takes the taps from here
+        await settled(other)
+        await there.tap_label(there.last(), labels[-1])  # Done: it sends the second question
+        await settled(other)
+        second = here.last()
+        assert second["message_id"] > first["message_id"]
+        plan = await current_plan(store, here.chat_id)
+        assert plan is not None
+        answered = len(plan.answers)
+        await here.tap_label(second, buttons(second)[0][0])  # back on this instance
+        await settled(bot.app)
+        assert t("ui.old_copy") not in [x for x in here.toasts() if x]
+        plan = await current_plan(store, here.chat_id)
+        assert plan is not None and len(plan.answers) == answered + 1
+    finally:
+        await other.shutdown()
 
 
 async def test_multi_select_edits_in_place(bot: Bot, store: Any) -> None:
@@ -136,7 +202,8 @@ async def test_stale_button_changes_nothing(bot: Bot, store: Any) -> None:
     assert await snapshot(store, member.chat_id) == before
     new_calls = bot.request.calls[calls_before:]
     assert [c.method for c in new_calls] == ["answerCallbackQuery"] * 2
-    assert all(c.params["text"] == t("ui.stale_button") for c in new_calls)
+    # Copies of the question that are no longer the live one say so.
+    assert all(c.params["text"] == t("ui.old_copy") for c in new_calls)
     assert all(c.params.get("show_alert") in (None, False) for c in new_calls)
 
 
@@ -307,20 +374,40 @@ async def test_commands_map_to_events(bot: Bot, store: Any) -> None:
     assert (await current_plan(store, member.chat_id)).state == "aims"  # type: ignore[union-attr]
     await member.say("/summary")
     assert member.texts()[-1].startswith(t("ui.summary"))
-    await member.say("/restart")
+    await member.say("/restart")  # asks first, like /forget
+    asked = member.last()
+    assert asked["text"] == t("ui.restart_confirm")
+    assert (await current_plan(store, member.chat_id)).answers  # type: ignore[union-attr]
+    await member.tap_label(asked, t("ui.restart_yes"))
     restarted = await current_plan(store, member.chat_id)
     assert restarted is not None and restarted.answers == {}
+    assert "reply_markup" not in member.request.messages[(member.chat_id, asked["message_id"])]
     await member.say("/skip")  # the first question may not be skipped
     assert member.texts()[-1].startswith(t("invalid.not_skippable"))
 
 
-async def test_command_menu_is_set(bot: Bot) -> None:
+async def test_command_menu_is_set_per_scope(bot: Bot) -> None:
+    """Private chats and group administrators get every command; other group members (and
+    the default menu) get no /restart, /forget and /language, which only administrators may
+    use there."""
     await bot.app.post_init(bot.app)
-    calls = bot.request.called("setMyCommands")
-    assert calls
-    commands = calls[0]["commands"]
-    assert [c["command"] for c in commands] == list(MENU)
-    assert all(c["description"] == t(f"ui.cmd_{c['command']}") for c in commands)
+    menus: dict[str, list[str]] = {}
+    for call in bot.request.called("setMyCommands"):
+        scope = json.loads(call["scope"]) if isinstance(call["scope"], str) else call["scope"]
+        commands = call["commands"]
+        if isinstance(commands, str):
+            commands = json.loads(commands)
+        language = call.get("language_code", "en")  # each shipped language has its own menu
+        assert all(c["description"] == t(f"ui.cmd_{c['command']}", language) for c in commands)
+        if "language_code" not in call:
+            menus[scope["type"]] = [c["command"] for c in commands]
+    members_menu = [name for name in MENU if name not in ("restart", "forget", "language")]
+    assert menus == {
+        "default": members_menu,
+        "all_private_chats": list(MENU),
+        "all_group_chats": members_menu,
+        "all_chat_administrators": list(MENU),
+    }
 
 
 async def test_group_basics(bot: Bot, store: Any) -> None:
@@ -375,3 +462,65 @@ async def test_group_scale_votes(bot: Bot, store: Any) -> None:
     await ville.tap(aino.last(), dict(buttons(aino.last()))[t("ui.done")])
     plan = await current_plan(store, -200)
     assert plan is not None and plan.answers["field_closeness"] == 3
+
+
+async def play_to_review(member: Member) -> dict[str, Any]:
+    for _ in range(100):
+        last = member.last()
+        actions = {decode(data).action for _, data in buttons(last) if decode(data)}  # type: ignore[union-attr]
+        if Action.FINISH in actions:
+            return last
+        if Action.TOGGLE in actions:
+            toggle = next(d for _, d in buttons(last) if decode(d).action == Action.TOGGLE)  # type: ignore[union-attr]
+            await member.tap(last, toggle)
+            await member.tap_label(member.last(), t("ui.done"))
+        elif Action.ANSWER in actions:
+            answer = next(d for _, d in buttons(last) if decode(d).action == Action.ANSWER)  # type: ignore[union-attr]
+            await member.tap(last, answer)
+        else:
+            await member.say(TYPED)
+    raise AssertionError("never reached the review")
+
+
+async def test_the_review_has_two_buttons_and_a_paged_picker(bot: Bot, store: Any) -> None:
+    member = bot.member
+    await member.say("/plan")
+    review = await play_to_review(member)
+    assert [label for label, _ in buttons(review)] == [
+        t("ui.finish"),
+        t("ui.change_answer"),
+        t("ui.back"),
+    ]
+    sent = len(member.texts())
+    await member.tap_label(review, t("ui.change_answer"))
+    picker = member.request.messages[(member.chat_id, review["message_id"])]
+    assert picker["text"] == review["text"] and len(member.texts()) == sent  # same message
+    labels = [label for label, _ in buttons(picker)]
+    assert labels[0] == t("q.aims.short") and labels[-1] == t("ui.back_to_review")
+    rows = picker["reply_markup"]["inline_keyboard"]
+    assert any(len(row) == 2 for row in rows)  # short labels two to a row
+    await member.tap_label(picker, t("ui.page_next"))
+    second = member.request.messages[(member.chat_id, review["message_id"])]
+    assert [label for label, _ in buttons(second)] != labels
+    await member.tap_label(second, t("ui.back_to_review"))
+    again = member.request.messages[(member.chat_id, review["message_id"])]
+    assert [label for label, _ in buttons(again)][:2] == [t("ui.finish"), t("ui.change_answer")]
+
+    await member.tap_label(again, t("ui.change_answer"))
+    picker = member.request.messages[(member.chat_id, review["message_id"])]
+    await member.tap_label(picker, t("q.strategy_goal.short"))
+    plan = await current_plan(store, member.chat_id)
+    assert plan is not None and plan.state == "strategy_goal"
+    assert t("q.strategy_goal.text") in member.last()["text"]
+
+
+async def test_the_result_leads_on_to_the_checklist_and_the_tasks(bot: Bot, store: Any) -> None:
+    member = bot.member
+    await member.say("/plan")
+    await play_to_result(member)
+    result = member.last()
+    await member.tap_label(result, t("ui.checklist"))
+    assert member.last()["text"].startswith(t("check.title", done=0, total=0)[:10])
+    await member.tap_label(result, t("ui.tasks"))
+    assert member.last()["text"].startswith(t("board.title", done=0, total=0)[:10])
+    assert all(toast is None for toast in member.toasts()[-2:])

@@ -11,7 +11,8 @@ from bot.metrics import Metrics
 from bot.telegram.health import Health
 from bot.telegram.metered import MeteredRequest, method_of
 from storage import migrate
-from storage.db import default_sqlite_url, make_engine
+from storage.db import default_sqlite_url
+from storage.store import SqlStore
 
 
 async def _ok() -> object:
@@ -24,28 +25,28 @@ async def _unreachable() -> object:
 
 async def test_ready_needs_the_schema_at_this_release(tmp_path: Path) -> None:
     url = default_sqlite_url(tmp_path / "bot.db")
-    engine = make_engine(url)
-    health = Health(engine, [], _ok)
+    store = SqlStore(url)
+    health = Health(store.schema_revision, [], _ok)
     try:
         never = await health.readiness()
         assert not never.ready
         assert never.checks["database"] == (
-            f"schema at None, expected {migrate.head_revision()}: run partnerbot db upgrade"
+            f"schema at None, expected {migrate.HEAD_REVISION}: run partnerbot db upgrade"
         )
         await migrate.upgrade_async(url)
         assert (await health.readiness()).checks == {"database": "ok", "bot_api": "ok"}
         health.draining = True
         assert not (await health.readiness()).ready
     finally:
-        await engine.dispose()
+        await store.close()
 
 
 async def test_not_ready_without_a_database_server() -> None:
-    engine = make_engine(f"postgresql+asyncpg://nobody@127.0.0.1:{free_port()}/none")
+    store = SqlStore(f"postgresql+asyncpg://nobody@127.0.0.1:{free_port()}/none")
     try:
-        readiness = await Health(engine, [], _ok, timeout=10).readiness()
+        readiness = await Health(store.schema_revision, [], _ok, timeout=10).readiness()
     finally:
-        await engine.dispose()
+        await store.close()
     assert not readiness.ready
     assert readiness.checks["database"].startswith("not reachable (")
     assert readiness.checks["bot_api"] == "ok"
@@ -54,16 +55,16 @@ async def test_not_ready_without_a_database_server() -> None:
 async def test_bot_api_is_asked_only_when_telegram_was_quiet(tmp_path: Path) -> None:
     url = default_sqlite_url(tmp_path / "bot.db")
     await migrate.upgrade_async(url)
-    engine = make_engine(url)
+    store = SqlStore(url)
     request = MeteredRequest(Metrics())
     try:
-        health = Health(engine, [request], _unreachable)
+        health = Health(store.schema_revision, [request], _unreachable)
         readiness = await health.readiness()
         assert readiness.checks["bot_api"] == "not reachable (ConnectionError)"
         request.last_answer = time.monotonic()  # Telegram just answered a call
         assert (await health.readiness()).ready
     finally:
-        await engine.dispose()
+        await store.close()
 
 
 def test_metric_labels_name_the_method_never_the_token_or_a_path() -> None:
@@ -75,5 +76,5 @@ def test_metric_labels_name_the_method_never_the_token_or_a_path() -> None:
 def test_a_newer_schema_is_not_behind() -> None:
     assert migrate.behind(None)
     assert migrate.behind("0001")  # this release ships 0002 on top
-    assert not migrate.behind(migrate.head_revision())
+    assert not migrate.behind(migrate.HEAD_REVISION)
     assert not migrate.behind("a_revision_of_a_newer_release")

@@ -12,13 +12,13 @@ from typing import Any
 
 import pytest
 from tg_fake_api import FakeBotApi
-from tg_offline import Member
 from tg_support import TOKEN, current_plan, make_settings
 
 from bot.config import ConfigError, Settings
 from bot.telegram import run_bot
 from bot.telegram.app import build_application
 from bot.telegram.logs import protect_logs
+from bot.telegram.offline import Member
 from flows.texts import t
 
 ROOT = Path(__file__).resolve().parents[3]
@@ -90,26 +90,31 @@ def test_run_bot_polls_the_base_url_from_the_environment(tmp_path: Path) -> None
                 },
             }
         )
-        proc = subprocess.Popen(
-            [sys.executable, "-c", script],
-            env=env,
-            cwd=tmp_path,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            text=True,
-        )
-        try:
-            deadline = time.monotonic() + 30
-            while not api.sent() and time.monotonic() < deadline and proc.poll() is None:
-                time.sleep(0.05)
-            assert api.sent(), "the bot never answered the /plan update"
-        finally:
-            proc.terminate()  # SIGTERM: PTB stops polling, run_bot closes the store
+        # Output goes to files: DEBUG logs fill a pipe's buffer long before the test reads it,
+        # and a child blocked on a full pipe never answers.
+        out_path, err_path = tmp_path / "out.txt", tmp_path / "err.txt"
+        with out_path.open("w") as out_file, err_path.open("w") as err_file:
+            proc = subprocess.Popen(
+                [sys.executable, "-c", script],
+                env=env,
+                cwd=tmp_path,
+                stdout=out_file,
+                stderr=err_file,
+                text=True,
+            )
             try:
-                out, err = proc.communicate(timeout=30)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                out, err = proc.communicate()
+                deadline = time.monotonic() + 30
+                while not api.sent() and time.monotonic() < deadline and proc.poll() is None:
+                    time.sleep(0.05)
+                assert api.sent(), "the bot never answered the /plan update"
+            finally:
+                proc.terminate()  # SIGTERM: PTB stops polling, run_bot closes the store
+                try:
+                    proc.wait(timeout=30)
+                except subprocess.TimeoutExpired:
+                    proc.kill()
+                    proc.wait()
+        out, err = out_path.read_text(), err_path.read_text()
     assert proc.returncode == 0, err[-3000:]
     assert all(path.startswith(f"/bot{TOKEN}/") for path in api.paths())
     assert {"getMe", "deleteWebhook", "getUpdates", "sendMessage", "setMyCommands"} <= set(

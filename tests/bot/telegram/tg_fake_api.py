@@ -10,7 +10,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs
 
-from tg_offline import BOT_USER, chat_dict
+from bot.telegram.offline import BOT_USER, chat_dict
 
 
 class FakeBotApi:

@@ -25,10 +25,10 @@ from typing import Any
 
 import httpx
 from tg_fake_api import FakeBotApi
-from tg_offline import BOT_USER
 from tg_support import TOKEN
 
 from bot.telegram.callback_data import Action, ButtonData, decode
+from bot.telegram.offline import BOT_USER
 from flows.questionnaire import MULTI, TEXT, by_key
 
 ROOT = Path(__file__).resolve().parents[3]
