@@ -31,6 +31,7 @@ examples:
                                an invite code for the partner's own half of the plan
   partnerbot run               run the Telegram bot (needs PARTNERBOT_TOKEN)
   partnerbot db upgrade        create or update the database tables
+  partnerbot webhook set       register the webhook once for several instances
   partnerbot export --format pdf -o plan.pdf
                                the finished plan as an agreement draft
 
@@ -75,7 +76,13 @@ By default the bot polls Telegram for updates, which works behind any firewall. 
 telegram.mode = "webhook" (PARTNERBOT_MODE=webhook) it listens on telegram.webhook.listen:port
 for updates that Telegram posts to telegram.webhook.url, checked with
 telegram.webhook.secret_token. PARTNERBOT_API_BASE_URL points the bot at a self-hosted Bot API
-server. Several instances may share one PostgreSQL database."""
+server.
+
+Several instances in webhook mode may share one PostgreSQL database behind a load balancer;
+register the webhook once with "partnerbot webhook set" and start them with
+telegram.webhook.set_on_start = false. Each serves GET /healthz, /readyz and /metrics (in
+polling mode on bot.health_port, when set). On SIGTERM the bot finishes the updates in flight
+(at most bot.shutdown_timeout seconds), closes the database and exits 0."""
 
 EXPORT_DESCRIPTION = """\
 Write the finished plan of an association as an agreement draft two associations can sign:
@@ -134,7 +141,7 @@ def build_parser() -> argparse.ArgumentParser:
         "--version", action="version", version=f"%(prog)s {_version()}", help="show the version"
     )
     commands = parser.add_subparsers(
-        dest="command", metavar="{chat,invite,run,db,export}", title="commands"
+        dest="command", metavar="{chat,invite,run,db,export,webhook}", title="commands"
     )
 
     chat = commands.add_parser(
@@ -276,6 +283,9 @@ def build_parser() -> argparse.ArgumentParser:
             type=Path,
             help="work on this SQLite file instead of the configured database",
         )
+    from bot import webhook_cli
+
+    webhook_cli.add_parser(commands, _Formatter)
     return parser
 
 
@@ -303,6 +313,10 @@ def setup_logging(settings: Settings, level: str | None = None) -> None:
     root.setLevel(level or settings.log_level)
     # httpx logs every request URL at INFO, and Telegram's URLs contain the token.
     logging.getLogger("httpx").setLevel(logging.WARNING)
+    if settings.ops.log_format == "json":
+        from bot.logjson import use_json
+
+        use_json([handler])
 
 
 def _database_url(settings: Settings, db: Path | None) -> str:
@@ -487,6 +501,13 @@ def _run(settings: Settings) -> int:
     return int(run_bot(settings) or 0)
 
 
+def _webhook(settings: Settings, args: argparse.Namespace) -> int:
+    setup_logging(settings, "DEBUG" if settings.log_level == "DEBUG" else "WARNING")
+    from bot import webhook_cli
+
+    return webhook_cli.run(settings, args)
+
+
 def _db(settings: Settings, args: argparse.Namespace) -> int:
     if args.db_command is None:
         args.db_parser.print_help(sys.stderr)
@@ -539,6 +560,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _export(settings, args)
         if args.command == "invite":
             return _invite(settings, args)
+        if args.command == "webhook":
+            return _webhook(settings, args)
         return _db(settings, args)
     except ConfigError as exc:
         print(f"partnerbot: {exc}", file=sys.stderr)

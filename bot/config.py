@@ -45,18 +45,41 @@ ENV_VARS: dict[str, str] = {
     "telegram.webhook.url": "PARTNERBOT_WEBHOOK_URL",
     "telegram.webhook.secret_token": "PARTNERBOT_WEBHOOK_SECRET",
     "telegram.webhook.path": "PARTNERBOT_WEBHOOK_PATH",
+    "telegram.webhook.max_connections": "PARTNERBOT_WEBHOOK_MAX_CONNECTIONS",
+    "telegram.webhook.set_on_start": "PARTNERBOT_WEBHOOK_SET_ON_START",
     "database.url": "PARTNERBOT_DATABASE_URL",
     "bot.language": "PARTNERBOT_LANGUAGE",
     "bot.log_level": "PARTNERBOT_LOG_LEVEL",
     "bot.invite_days": "PARTNERBOT_INVITE_DAYS",
+    # running in production (bot.ops, see _ops below)
+    "bot.log_format": "PARTNERBOT_LOG_FORMAT",
+    "bot.shutdown_timeout": "PARTNERBOT_SHUTDOWN_TIMEOUT",
+    "bot.health_listen": "PARTNERBOT_HEALTH_LISTEN",
+    "bot.health_port": "PARTNERBOT_HEALTH_PORT",
 }
 
 # The keys each TOML table may hold (anything else is a typo and is reported).
 _KNOWN: dict[str, tuple[str, ...]] = {
     "telegram": ("token", "api_base_url", "mode", "webhook"),
-    "telegram.webhook": ("listen", "port", "url", "secret_token", "path"),
+    "telegram.webhook": (
+        "listen",
+        "port",
+        "url",
+        "secret_token",
+        "path",
+        "max_connections",
+        "set_on_start",
+    ),
     "database": ("url",),
-    "bot": ("language", "log_level", "invite_days"),
+    "bot": (
+        "language",
+        "log_level",
+        "log_format",
+        "shutdown_timeout",
+        "health_listen",
+        "health_port",
+        "invite_days",
+    ),
 }
 
 
@@ -83,12 +106,28 @@ class WebhookSettings:
     url: str = ""
     secret_token: str = ""
     path: str = "telegram"
+    max_connections: int = 40  # setWebhook's max_connections (Telegram allows 1-100)
+    set_on_start: bool = True  # call setWebhook at start (a fleet sets it once instead)
 
     def __repr__(self) -> str:
         return (
             f"WebhookSettings(listen={self.listen!r}, port={self.port!r}, url={self.url!r}, "
-            f"secret_token={_mask(self.secret_token)}, path={self.path!r})"
+            f"secret_token={_mask(self.secret_token)}, path={self.path!r}, "
+            f"max_connections={self.max_connections!r}, set_on_start={self.set_on_start!r})"
         )
+
+
+LOG_FORMATS = ("text", "json")
+
+
+@dataclass(frozen=True)
+class OpsSettings:
+    """Running in production: log format, shutdown, health port (``bot.*`` settings)."""
+
+    log_format: str = "text"  # "json": one JSON object per line, for log collectors
+    shutdown_timeout: int = 10  # seconds to finish updates in flight after SIGTERM
+    health_listen: str = "127.0.0.1"
+    health_port: int = 0  # /healthz, /readyz and /metrics on their own port; 0: none
 
 
 @dataclass(frozen=True, repr=False)
@@ -101,12 +140,13 @@ class Settings:
     language: str = "en"
     log_level: str = "INFO"
     invite_days: int = DEFAULT_INVITE_DAYS
+    ops: OpsSettings = field(default_factory=OpsSettings)
 
     def __repr__(self) -> str:
         return (
             f"Settings(token={_mask(self.token)}, database_url={mask_url(self.database_url)!r}, "
             f"api_base_url={self.api_base_url!r}, mode={self.mode!r}, webhook={self.webhook!r}, "
-            f"language={self.language!r}, log_level={self.log_level!r}, "
+            f"language={self.language!r}, log_level={self.log_level!r}, ops={self.ops!r}, "
             f"invite_days={self.invite_days!r})"
         )
 
@@ -279,12 +319,7 @@ def load_settings(path: Path | None = None, env: Mapping[str, str] = os.environ)
     ).lower()
 
     # [telegram.webhook]
-    listen = src.string(
-        "telegram.webhook.listen",
-        "127.0.0.1",
-        check=lambda v: v != "" and " " not in v,
-        expected="an address to listen on, like '127.0.0.1' or '0.0.0.0'",
-    )
+    listen = _listen(src, "telegram.webhook.listen")
     port = _port(src)
     url = src.string(
         "telegram.webhook.url",
@@ -348,21 +383,51 @@ def load_settings(path: Path | None = None, env: Mapping[str, str] = os.environ)
         api_base_url=api_base_url,
         mode=mode,
         webhook=WebhookSettings(
-            listen=listen, port=port, url=url, secret_token=secret_token, path=hook_path
+            listen=listen,
+            port=port,
+            url=url,
+            secret_token=secret_token,
+            path=hook_path,
+            max_connections=_integer(src, "telegram.webhook.max_connections", 40, 1, 100),
+            set_on_start=_boolean(src, "telegram.webhook.set_on_start", True),
         ),
         language=language,
         log_level=log_level,
-        invite_days=_whole(src, "bot.invite_days", DEFAULT_INVITE_DAYS, 1, 365),
+        invite_days=_integer(src, "bot.invite_days", DEFAULT_INVITE_DAYS, 1, 365),
+        ops=_ops(src),
     )
 
 
 def _port(src: _Source) -> int:
-    return _whole(src, "telegram.webhook.port", 8443, 1, 65535)
+    return _integer(src, "telegram.webhook.port", 8443, 1, 65535)
 
 
-def _whole(src: _Source, name: str, default: int, low: int, high: int) -> int:
-    """A whole-number setting from ``low`` to ``high`` (from the file, or text from the
-    environment)."""
+def _ops(src: _Source) -> OpsSettings:
+    """The ``bot.*`` settings for running in production."""
+    log_format = src.string(
+        "bot.log_format",
+        "text",
+        check=lambda v: v.lower() in LOG_FORMATS,
+        expected="'text' or 'json'",
+    ).lower()
+    return OpsSettings(
+        log_format=log_format,
+        shutdown_timeout=_integer(src, "bot.shutdown_timeout", 10, 0, 3600),
+        health_listen=_listen(src, "bot.health_listen"),
+        health_port=_integer(src, "bot.health_port", 0, 0, 65535),
+    )
+
+
+def _listen(src: _Source, name: str) -> str:
+    return src.string(
+        name,
+        "127.0.0.1",
+        check=lambda v: v != "" and " " not in v,
+        expected="an address to listen on, like '127.0.0.1' or '0.0.0.0'",
+    )
+
+
+def _integer(src: _Source, name: str, default: int, low: int, high: int) -> int:
     value, origin = src.get(name)
     if value is None:
         return default
@@ -380,6 +445,21 @@ def _whole(src: _Source, name: str, default: int, low: int, high: int) -> int:
     if not low <= number <= high:
         raise src.error(name, expected, value, origin)
     return number
+
+
+_TRUE = ("true", "yes", "on", "1")
+_FALSE = ("false", "no", "off", "0")
+
+
+def _boolean(src: _Source, name: str, default: bool) -> bool:
+    value, origin = src.get(name)
+    if value is None:
+        return default
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, str) and value.strip().lower() in _TRUE + _FALSE:
+        return value.strip().lower() in _TRUE
+    raise src.error(name, "true or false", value, origin)
 
 
 def _languages() -> list[str]:

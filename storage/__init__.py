@@ -1,5 +1,6 @@
 """Storage of Partnerbot: SQLAlchemy models (``storage.models``), ``SqlStore``, the SQL
 implementation of ``flows.ports.PlanStore`` (``storage.store``, ``storage.session``) over a
 driver per database (``storage.sqlite_driver``, ``storage.pg_driver``) running the statements
-of ``storage.statements``, and Alembic migrations driven from code (``storage.migrate``).
+of ``storage.statements``, the update ids webhook instances took on (``storage.updates``, on
+the same drivers), and Alembic migrations driven from code (``storage.migrate``).
 """

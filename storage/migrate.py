@@ -17,9 +17,11 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from alembic.config import Config
 
-# The newest revision in migrations/versions, so that a start can compare it with the
-# database's (one query) without loading Alembic; a test checks it against Alembic's head.
-HEAD_REVISION = "0003"
+# The revisions in migrations/versions, oldest first, so that a start (and /readyz) can
+# compare the database's (one query) without loading Alembic; a test checks them against
+# Alembic's.
+REVISIONS = ("0001", "0002", "0003")
+HEAD_REVISION = REVISIONS[-1]
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
 
@@ -47,6 +49,12 @@ def head_revision() -> str | None:
     from alembic.script import ScriptDirectory
 
     return ScriptDirectory(str(MIGRATIONS_DIR)).get_current_head()
+
+
+def behind(revision: str | None) -> bool:
+    """Whether a database at ``revision`` lacks migrations this release ships. An unknown
+    revision is a newer release's (rolling upgrade: database first); migrations only add."""
+    return revision is None or (revision != HEAD_REVISION and revision in REVISIONS)
 
 
 def upgrade(url: str, revision: str = "head") -> None:

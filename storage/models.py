@@ -13,6 +13,7 @@ from typing import Any
 
 from sqlalchemy import (
     JSON,
+    BigInteger,
     Boolean,
     DateTime,
     Dialect,
@@ -200,5 +201,17 @@ class PartnerInviteRow(Base):
     )
 
 
+class TelegramUpdateRow(Base):
+    """A Telegram update some bot instance has taken on (``storage.updates`` says why)."""
+
+    __tablename__ = "telegram_update"
+    __table_args__ = (Index(None, "received_at"),)
+
+    update_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    received_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
 # Children first: the order in which rows are counted, and tables dropped.
 ALL_TABLES = ("answer", "task", "checklist_item", "partner_invite", "plan", "member", "association")
+# Tables that hold no association's data (and are not counted as such).
+SERVICE_TABLES = ("telegram_update",)

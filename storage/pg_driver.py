@@ -32,12 +32,13 @@ class PgDriver:
 
     dialect = "postgresql"
 
-    def __init__(self, dsn: str, *, max_connections: int = MAX_CONNECTIONS) -> None:
+    def __init__(self, dsn: str, *, max_connections: int = MAX_CONNECTIONS, **connect: Any) -> None:
         import asyncpg
 
         self.missing_table = asyncpg.UndefinedTableError
         self._dsn = dsn
         self._max = max_connections
+        self._connect = connect  # more of asyncpg's connect() options (storage.updates)
         self._pool: Any = None
         self._pool_loop: asyncio.AbstractEventLoop | None = None
         self._closed = False
@@ -58,6 +59,7 @@ class PgDriver:
                 max_size=self._max,
                 reset=_no_reset,
                 timeout=CONNECT_TIMEOUT,
+                **self._connect,
             )
         return self._pool
 

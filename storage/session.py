@@ -53,6 +53,15 @@ def bind(compiled: Compiled, name: str, params: Mapping[str, Any]) -> tuple[str,
     return sql, [params[n] for n in names]
 
 
+async def run_alone(driver: Any, name: str, params: Mapping[str, Any]) -> list[Any]:
+    """Statement ``name`` on a connection of its own, outside a transaction (it commits alone)."""
+    conn = await driver.acquire()
+    try:
+        return await driver.rows(conn, name, params)
+    finally:
+        await driver.release(conn)
+
+
 def _json(value: Any) -> Any:
     """A JSON column's value. SQLite gives the columns declared JSON numeric affinity, so a
     stored number comes back as a number, not as its JSON text (SQLAlchemy does the same)."""

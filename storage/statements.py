@@ -40,6 +40,7 @@ tables = Base.metadata.tables
 association, member, plan = tables["association"], tables["member"], tables["plan"]
 answer, task, checklist_item = tables["answer"], tables["task"], tables["checklist_item"]
 invite = tables["partner_invite"]
+telegram_update = tables["telegram_update"]
 # Alembic's bookkeeping: the schema revision is one row here.
 alembic_version = Table("alembic_version", MetaData(), Column("version_num", String(32)))
 
@@ -330,6 +331,17 @@ def statements(dialect_name: str) -> dict[str, Any]:
         ),
         "schema_revision": select(alembic_version.c.version_num),
         **_invite_statements(),
+        # storage.updates: the first instance to insert an update's id handles the update.
+        "claim_update": upsert(telegram_update)
+        .values(
+            update_id=p("update_id", telegram_update.c.update_id),
+            received_at=p("now", telegram_update.c.received_at),
+        )
+        .on_conflict_do_nothing(index_elements=["update_id"])
+        .returning(telegram_update.c.update_id),
+        "prune_updates": delete(telegram_update)
+        .where(telegram_update.c.received_at < p("before", telegram_update.c.received_at))
+        .returning(telegram_update.c.update_id),
     }
     for key, make_scope in SCOPES.items():
         scope = make_scope()

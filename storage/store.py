@@ -11,7 +11,7 @@ from flows.model import ChatRef
 from storage.db import split_url
 from storage.member_cache import MemberCache
 from storage.pg_driver import PgDriver
-from storage.session import Driver, StoreSession
+from storage.session import Driver, StoreSession, run_alone
 from storage.sqlite_driver import SqliteDriver
 
 # Members known to be stored, kept to skip their upsert. The members answering right now are
@@ -68,14 +68,10 @@ class SqlStore:
 
     async def schema_revision(self) -> str | None:
         """The schema revision the database has (Alembic's), None when it has none."""
-        driver = self._driver
-        conn = await driver.acquire()
         try:
-            rows = await driver.rows(conn, "schema_revision", {})
-        except driver.missing_table:
+            rows = await run_alone(self._driver, "schema_revision", {})
+        except self._driver.missing_table:
             return None
-        finally:
-            await driver.release(conn)
         return str(rows[0][0]) if rows else None
 
     @property

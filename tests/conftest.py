@@ -27,7 +27,7 @@ from sqlalchemy.engine import make_url
 
 from bot.locales import install_catalogs
 from storage.db import default_sqlite_url
-from storage.models import ALL_TABLES
+from storage.models import ALL_TABLES, SERVICE_TABLES
 from storage.store import SqlStore
 
 # The texts, loaded once for the whole run (as the composition root does at start).
@@ -127,7 +127,7 @@ async def _drop_scratch_database(base_url: str, scratch_url: str) -> None:
 async def _drop_tables(url: str) -> None:
     conn = await _pg_connect(url)
     try:
-        tables = ", ".join(f'"{t}"' for t in (*ALL_TABLES, "alembic_version"))
+        tables = ", ".join(f'"{t}"' for t in (*ALL_TABLES, *SERVICE_TABLES, "alembic_version"))
         await conn.execute(f"DROP TABLE IF EXISTS {tables} CASCADE")
     finally:
         await conn.close()

@@ -105,13 +105,16 @@ def build_application(
     *,
     request: BaseRequest | None = None,
     get_updates_request: BaseRequest | None = None,
+    update_processor: ChatOrderedUpdateProcessor | None = None,
 ) -> Application[Any, Any, Any, Any, Any, Any]:
     """The Application, ready for ``initialize()`` or ``run_polling``/``run_webhook``.
 
     ``request``/``get_updates_request`` replace PTB's HTTPXRequest (tests pass offline ones).
+    ``update_processor`` replaces the plain ChatOrderedUpdateProcessor (``partnerbot run``
+    passes one that also counts and logs, ``bot.telegram.observed``).
     """
     install_catalogs()
-    processor = ChatOrderedUpdateProcessor()
+    processor = update_processor or ChatOrderedUpdateProcessor()
     builder = (
         ApplicationBuilder()
         .token(require_token(settings))

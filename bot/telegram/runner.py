@@ -1,12 +1,11 @@
-"""``partnerbot run``: open the store, build the service and the bot, poll or serve a webhook."""
+"""``partnerbot run``: open the store, build the service and the bot, poll or serve a webhook
+(``bot.telegram.serve``), close the store."""
 
 from __future__ import annotations
 
 import asyncio
 import logging
 from typing import Any
-
-from telegram import Update
 
 from bot.config import Settings, mask_url, require_token
 from bot.telegram.logs import protect_logs
@@ -15,11 +14,12 @@ logger = logging.getLogger(__name__)
 
 
 def webhook_options(settings: Settings) -> dict[str, Any]:
-    """Arguments for ``run_webhook``/``Updater.start_webhook`` from the settings.
+    """Where the bot listens and where Telegram posts, from the settings (in the argument
+    names of PTB's ``Updater.start_webhook``; ``bot.telegram.serve`` uses the same).
 
     The bot listens on ``listen:port/<path>``; Telegram is told to post to ``url`` (the public
     address, e.g. behind a reverse proxy), with ``/<path>`` added unless the URL already ends
-    with it. PTB's server answers 403 to requests without the right secret token header.
+    with it. Posts without the right secret token header are answered 403.
     """
     hook = settings.webhook
     path = hook.path.strip("/")
@@ -43,8 +43,8 @@ def run_bot(settings: Settings) -> int:
         # transitions logs two INFO lines per state change, i.e. per answer: noise in a bot.
         logging.getLogger("transitions").setLevel(logging.WARNING)
 
-    from bot.telegram.app import build_application
-    from flows.service import PlanningService
+    from bot.telegram.production import production_bot
+    from bot.telegram.serve import serve
     from storage.store import SqlStore
 
     # One loop for the store and PTB: the database driver's connections belong to it.
@@ -53,20 +53,14 @@ def run_bot(settings: Settings) -> int:
     try:
         store = loop.run_until_complete(SqlStore.open(settings.database_url, migrate=True))
         try:
-            service = PlanningService(store, language=settings.language)
-            app = build_application(settings, service)
+            # The Application with metrics, health checks and (webhook) duplicate checks.
+            app, health, metrics = production_bot(settings, store)
             logger.info(
                 "Partnerbot starting (%s mode, database %s)",
                 settings.mode,
                 mask_url(settings.database_url),
             )
-            updates = Update.ALL_TYPES
-            if settings.mode == "webhook":
-                app.run_webhook(
-                    **webhook_options(settings), allowed_updates=updates, close_loop=False
-                )
-            else:
-                app.run_polling(allowed_updates=updates, close_loop=False)
+            loop.run_until_complete(serve(app, settings, health, metrics))
         finally:
             loop.run_until_complete(store.close())
     finally:

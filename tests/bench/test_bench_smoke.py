@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from bench.report import markdown
 from bench.runner import BASELINE, FLOOR, POSTGRES, POSTGRES_TWO, SQLITE, Config, run
 
@@ -52,6 +54,16 @@ async def test_in_process(tmp_path: Path) -> None:
     report = await run(config)
     assert [r.processed for r in report.results] == [2 * len(report.script.steps)] * 2
     assert all(row.ok for row in report.rows)
+
+
+async def test_the_claim_benchmark_runs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from bench import claim
+    from storage.db import default_sqlite_url
+
+    monkeypatch.setattr(claim, "ROUNDS", 3)
+    claim_time, answer_time = await claim.measure(default_sqlite_url(tmp_path / "b.db"))
+    assert claim_time > 0 and answer_time > 0
+    assert "claim/answer" in claim._line("sqlite", claim_time, answer_time)
 
 
 async def test_the_burst_scenario_runs(tmp_path: Path) -> None:

@@ -7,7 +7,14 @@ from pathlib import Path
 
 import pytest
 
-from bot.config import ConfigError, Settings, WebhookSettings, load_settings, require_token
+from bot.config import (
+    ConfigError,
+    OpsSettings,
+    Settings,
+    WebhookSettings,
+    load_settings,
+    require_token,
+)
 
 REPO = Path(__file__).resolve().parents[2]
 TOKEN = "123456789:AAHdqTcvCH1vGWJxfSeofSAs0K5PALDsaw"
@@ -179,7 +186,39 @@ BAD = [
     ('[telegram]\ntokne = "1:abc"\n', {}, "telegram.tokne", ["unknown setting"]),
     ('[telegarm]\ntoken = "1:abc"\n', {}, "[telegarm]", ["unknown section"]),
     ("[telegram]\nmode = 1\n", {}, "telegram.mode", ["string"]),
+    (None, {"PARTNERBOT_LOG_FORMAT": "xml"}, "bot.log_format", ["'json'"]),
+    (None, {"PARTNERBOT_SHUTDOWN_TIMEOUT": "-1"}, "bot.shutdown_timeout", ["0 to 3600"]),
+    ("[bot]\nhealth_port = 70000\n", {}, "bot.health_port", ["0 to 65535"]),
+    (
+        None,
+        {"PARTNERBOT_WEBHOOK_MAX_CONNECTIONS": "101"},
+        "telegram.webhook.max_connections",
+        ["1 to 100", "PARTNERBOT_WEBHOOK_MAX_CONNECTIONS"],
+    ),
+    (
+        None,
+        {"PARTNERBOT_WEBHOOK_SET_ON_START": "maybe"},
+        "telegram.webhook.set_on_start",
+        ["true or false"],
+    ),
 ]
+
+
+def test_production_settings_from_the_environment(env):
+    env.update(
+        PARTNERBOT_LOG_FORMAT="JSON",
+        PARTNERBOT_SHUTDOWN_TIMEOUT="25",
+        PARTNERBOT_HEALTH_LISTEN="0.0.0.0",
+        PARTNERBOT_HEALTH_PORT="9464",
+        PARTNERBOT_WEBHOOK_MAX_CONNECTIONS="80",
+        PARTNERBOT_WEBHOOK_SET_ON_START="false",
+    )
+    settings = load_settings(None, env)
+    assert settings.ops == OpsSettings("json", 25, "0.0.0.0", 9464)
+    assert (settings.webhook.max_connections, settings.webhook.set_on_start) == (80, False)
+    defaults = load_settings(None, {"HOME": env["HOME"]})
+    assert defaults.ops == OpsSettings("text", 10, "127.0.0.1", 0)
+    assert (defaults.webhook.max_connections, defaults.webhook.set_on_start) == (40, True)
 
 
 @pytest.mark.parametrize(("text", "extra_env", "name", "words"), BAD)
@@ -281,6 +320,12 @@ def test_example_config_loads_as_is_and_with_every_setting_uncommented(env, tmp_
         "path",
         "language",
         "log_level",
+        "max_connections",
+        "set_on_start",
+        "log_format",
+        "shutdown_timeout",
+        "health_listen",
+        "health_port",
         "invite_days",
     }
 

@@ -14,11 +14,12 @@ from sqlalchemy.engine import Connection
 
 from storage import migrate
 from storage.db import make_engine
-from storage.models import ALL_TABLES, Base
+from storage.models import ALL_TABLES, SERVICE_TABLES, Base
 from storage.store import SqlStore
 from tests.storage.sql_helpers import GROUP
 
-TABLES = set(ALL_TABLES)
+TABLES = set(ALL_TABLES) | set(SERVICE_TABLES)
+HEAD = "0003"
 ROOT = Path(__file__).resolve().parents[2]
 
 
@@ -47,7 +48,7 @@ async def test_upgrade_downgrade_upgrade(db_url: str) -> None:
 
     await migrate.upgrade_async(db_url)
     assert await _tables(db_url) == TABLES | {"alembic_version"}
-    assert await _revision(db_url) == migrate.head_revision() == "0003"
+    assert await _revision(db_url) == migrate.head_revision() == HEAD
 
     await migrate.downgrade_async(db_url)
     assert await _tables(db_url) == {"alembic_version"}
@@ -80,7 +81,7 @@ async def test_migrated_schema_matches_the_models(db_url: str) -> None:
 
 async def test_concurrent_upgrades_in_one_process(db_url: str) -> None:
     await asyncio.gather(*(migrate.upgrade_async(db_url) for _ in range(3)))
-    assert await _revision(db_url) == "0003"
+    assert await _revision(db_url) == HEAD
     assert await _tables(db_url) == TABLES | {"alembic_version"}
 
 
@@ -97,7 +98,7 @@ async def test_instances_starting_together_migrate_once(db_url: str) -> None:
     errors = await asyncio.wait_for(asyncio.gather(*(p.communicate() for p in procs)), 120)
     for proc, (_, err) in zip(procs, errors, strict=True):
         assert proc.returncode == 0, err.decode()
-    assert await _revision(db_url) == "0003"
+    assert await _revision(db_url) == HEAD
     await migrate.upgrade_async(db_url)  # and again: nothing to do
     assert await _tables(db_url) == TABLES | {"alembic_version"}
 
@@ -105,7 +106,7 @@ async def test_instances_starting_together_migrate_once(db_url: str) -> None:
 async def test_open_migrates_by_default(db_url: str) -> None:
     store = await SqlStore.open(db_url)
     await store.close()
-    assert await _revision(db_url) == "0003"
+    assert await _revision(db_url) == HEAD
 
 
 def test_sync_api_outside_an_event_loop(tmp_path) -> None:
@@ -119,7 +120,7 @@ def test_sync_api_outside_an_event_loop(tmp_path) -> None:
 
 
 async def test_0003_adds_the_partner_link_and_goes_back(db_url: str) -> None:
-    """0001 -> 0003 keeps a stored invite; 0003 -> 0001 drops only the new columns."""
+    """0002 -> 0003 keeps a stored invite; 0003 -> 0002 drops only the new columns."""
 
     async def columns() -> set[str]:
         engine = make_engine(db_url)
@@ -130,7 +131,7 @@ async def test_0003_adds_the_partner_link_and_goes_back(db_url: str) -> None:
         finally:
             await engine.dispose()
 
-    await migrate.upgrade_async(db_url, "0001")
+    await migrate.upgrade_async(db_url, "0002")
     assert {"revoked_at", "partner_plan_id"}.isdisjoint(await columns())
     engine = make_engine(db_url)
     try:
@@ -160,8 +161,8 @@ async def test_0003_adds_the_partner_link_and_goes_back(db_url: str) -> None:
         async with engine.connect() as conn:
             rows = (await conn.execute(text("SELECT token_hash FROM partner_invite"))).all()
             assert [r[0] for r in rows] == ["h"]
-        await migrate.downgrade_async(db_url, "0001")
-        assert await _revision(db_url) == "0001"
+        await migrate.downgrade_async(db_url, "0002")
+        assert await _revision(db_url) == "0002"
         assert {"revoked_at", "partner_plan_id"}.isdisjoint(await columns())
         async with engine.connect() as conn:
             rows = (await conn.execute(text("SELECT token_hash FROM partner_invite"))).all()

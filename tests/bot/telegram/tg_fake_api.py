@@ -14,11 +14,19 @@ from bot.telegram.offline import BOT_USER, chat_dict
 
 
 class FakeBotApi:
-    """Answers getMe, sendMessage, getUpdates (from a queue) and the rest with ``true``."""
+    """Answers getMe, sendMessage, getUpdates (from a queue) and the rest with ``true``.
+
+    ``errors[method] = (code, description)`` makes a method fail as Telegram would; while
+    ``sending`` is cleared, sendMessage waits (a slow Telegram, to keep updates in flight).
+    """
 
     def __init__(self) -> None:
         self.requests: list[tuple[str, dict[str, Any]]] = []  # (path, params)
         self.updates: deque[dict[str, Any]] = deque()
+        self.errors: dict[str, tuple[int, str]] = {}
+        self.webhook_url = ""  # what getWebhookInfo reports
+        self.sending = threading.Event()
+        self.sending.set()
         self._lock = threading.Lock()
         self._message_id = 500
         api = self
@@ -28,11 +36,19 @@ class FakeBotApi:
                 length = int(self.headers.get("Content-Length") or 0)
                 body = self.rfile.read(length).decode()
                 params = api._decode(body, self.headers.get("Content-Type", ""))
+                method = self.path.rsplit("/", 1)[-1]
+                if method == "sendMessage":
+                    api.sending.wait(timeout=60)
                 with api._lock:
                     api.requests.append((self.path, params))
-                result = api._answer(self.path.rsplit("/", 1)[-1], params)
-                payload = json.dumps({"ok": True, "result": result}).encode()
-                self.send_response(200)
+                code, description = api.errors.get(method, (200, ""))
+                if code != 200:
+                    error = {"ok": False, "error_code": code, "description": description}
+                    payload = json.dumps(error).encode()
+                else:
+                    result = api._answer(method, params)
+                    payload = json.dumps({"ok": True, "result": result}).encode()
+                self.send_response(code)
                 self.send_header("Content-Type", "application/json")
                 self.send_header("Content-Length", str(len(payload)))
                 self.end_headers()
@@ -58,6 +74,10 @@ class FakeBotApi:
     def __exit__(self, *exc: object) -> None:
         self.server.shutdown()
         self.server.server_close()
+
+    def calls(self) -> list[tuple[str, dict[str, Any]]]:
+        with self._lock:
+            return list(self.requests)
 
     def methods(self) -> list[str]:
         with self._lock:
@@ -87,12 +107,19 @@ class FakeBotApi:
             with self._lock:
                 self._message_id += 1
                 message_id = self._message_id
+                params["_message_id"] = message_id  # so tests can follow later edits
             return {
                 "message_id": message_id,
                 "date": int(time.time()),
                 "chat": chat_dict(int(params["chat_id"])),
                 "from": BOT_USER,
                 "text": params.get("text", ""),
+            }
+        if method == "getWebhookInfo":
+            return {
+                "url": self.webhook_url,
+                "has_custom_certificate": False,
+                "pending_update_count": 0,
             }
         if method == "getUpdates":
             with self._lock:
