@@ -76,7 +76,9 @@ async def open_invite(update: Update, context: ContextTypes.DEFAULT_TYPE, code: 
         return
     reply = await deps(context).service.open_invite(chat_ref(chat), member, code)
     markup = None
-    if reply.kind == INVITE:
+    if reply.kind != INVITE:  # forged, expired, ended or used: never the code itself
+        logger.info("An invite link that cannot be used was opened in chat %s", chat.id)
+    else:
         markup = InlineKeyboardMarkup(
             [
                 [
