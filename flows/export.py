@@ -7,19 +7,17 @@ JSON, PDF — is rendered from the same facts.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import date, timedelta
+from datetime import date
 from typing import Any
 
-from flows.model import ChecklistRecord, Plan, TaskRecord
+from flows.followup import review_delay
+from flows.model import ChecklistRecord, Plan, ReviewAnswer, TaskRecord
 from flows.questionnaire import by_key, is_question
 from flows.recommend import give_and_get, recommend
 from flows.render import answer_text, note_text, owner_text, reason_text
 from flows.tasks import PHASES, split
 from flows.texts import DEFAULT_LANGUAGE, format_day, join, t
 from flows.workboard import item_label
-
-# A first review a few months in, as the guide's "follow up" suggests checking what worked.
-REVIEW_AFTER = timedelta(days=90)
 
 
 def _answer(plan: Plan, key: str) -> str | None:
@@ -34,6 +32,7 @@ def agreement(
     tasks: Sequence[TaskRecord],
     items: Sequence[ChecklistRecord],
     today: date,
+    review: Sequence[ReviewAnswer] = (),
 ) -> dict[str, Any]:
     lang = plan.language
     rec = recommend(plan.answers)
@@ -75,6 +74,7 @@ def agreement(
                 "reason": reason_text(reasons[task.key], lang) if task.key in reasons else "",
                 "claimed_by": task.claimed_by,
                 "done": task.done_by is not None,
+                "due_on": task.due_on,
             }
             for phase in PHASES
             for task in tasks
@@ -88,10 +88,26 @@ def agreement(
         "contacts": sorted(
             set(answered_by.values()) | {task.claimed_by for task in tasks if task.claimed_by}
         ),
-        "review_date": (today + REVIEW_AFTER).isoformat(),
+        "review_date": (today + review_delay(plan.answers.get("time_span"))).isoformat(),
+        # Answers of the review and the mid-term check, oldest first.
+        "review": [
+            {
+                "kind": r.kind,
+                "question": t(f"export.review_{r.question}", lang),
+                "answer": _review_value(r, lang),
+                "by": r.member_name,
+            }
+            for r in review
+        ],
         "checklist": [{"item": item_label(item, lang), "done": item.done} for item in items],
         "notes": [note_text(n, plan.answers, lang) for n in rec.notes],
     }
+
+
+def _review_value(answer: ReviewAnswer, lang: str) -> str:
+    """A review answer as shown: a chosen option's label, or the member's own words."""
+    key = {"reached": "review.reached_", "next": "review.next_"}.get(answer.question)
+    return t(f"{key}{answer.value}", lang) if key else answer.value
 
 
 def _one(question: str, option: str) -> Any:
@@ -133,12 +149,13 @@ def markdown(doc: dict[str, Any], lang: str | None = None) -> str:
         "",
         f"## {t('export.tasks', lang)}",
         f"| {t('export.task', lang)} | {t('export.phase', lang)} | {t('export.owner', lang)} "
-        f"| {t('export.why', lang)} |",
-        "|---|---|---|---|",
+        f"| {t('export.due', lang)} | {t('export.why', lang)} |",
+        "|---|---|---|---|---|",
     ]
     for task in doc["tasks"]:
         owner = task["owner_name"] + (f" ({task['claimed_by']})" if task["claimed_by"] else "")
-        lines.append(f"| {task['task']} | {task['phase']} | {owner} | {task['reason']} |")
+        due = format_day(date.fromisoformat(task["due_on"]), lang) if task.get("due_on") else ""
+        lines.append(f"| {task['task']} | {task['phase']} | {owner} | {due} | {task['reason']} |")
     lines += [
         "",
         f"## {t('export.money', lang)}",
@@ -152,6 +169,9 @@ def markdown(doc: dict[str, Any], lang: str | None = None) -> str:
         "",
         t("export.review", lang, date=review_day(doc, lang)),
     ]
+    if doc.get("review"):
+        lines += ["", f"## {t('export.review_title', lang)}"]
+        lines += [f"- {r['question']}: {r['answer']} ({r['by']})" for r in doc["review"]]
     if doc["notes"]:
         lines += ["", f"## {t('result.notes', lang)}", *[f"- {n}" for n in doc["notes"]]]
     return "\n".join(lines) + "\n"

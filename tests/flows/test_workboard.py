@@ -11,7 +11,8 @@ import pytest
 from flows import checklist
 from flows import events as ev
 from flows import reply as kinds
-from flows.export import REVIEW_AFTER, agreement, markdown
+from flows.export import agreement, markdown
+from flows.followup import review_delay
 from flows.model import PARTNER, TOGETHER, US, ChecklistRecord, MemberRef, Plan, TaskRecord
 from flows.render import owner_text
 from flows.reply import Option
@@ -284,7 +285,8 @@ def test_agreement_holds_the_plan_facts() -> None:
     assert [x["key"] for x in doc["tasks"]] == [x.key for x in tasks]  # already phase order
     assert {x["key"]: x["owner"] for x in doc["tasks"]} == {x.key: x.owner for x in tasks}
     assert {"Anna", "Łukasz"} <= set(doc["contacts"])
-    assert doc["review_date"] == (date(2025, 5, 1) + REVIEW_AFTER).isoformat()
+    delay = review_delay(plan.answers.get("time_span"))
+    assert doc["review_date"] == (date(2025, 5, 1) + delay).isoformat()
     assert doc["checklist"][0] == {"item": t("check.know_partner"), "done": True}
     assert doc["goals"]["success"] == answers["success_measure"]
 

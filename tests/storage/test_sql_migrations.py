@@ -47,7 +47,7 @@ async def test_upgrade_downgrade_upgrade(db_url: str) -> None:
 
     await migrate.upgrade_async(db_url)
     assert await _tables(db_url) == TABLES | {"alembic_version"}
-    assert await _revision(db_url) == migrate.head_revision() == "0001"
+    assert await _revision(db_url) == migrate.head_revision() == "0004"
 
     await migrate.downgrade_async(db_url)
     assert await _tables(db_url) == {"alembic_version"}
@@ -80,7 +80,7 @@ async def test_migrated_schema_matches_the_models(db_url: str) -> None:
 
 async def test_concurrent_upgrades_in_one_process(db_url: str) -> None:
     await asyncio.gather(*(migrate.upgrade_async(db_url) for _ in range(3)))
-    assert await _revision(db_url) == "0001"
+    assert await _revision(db_url) == "0004"
     assert await _tables(db_url) == TABLES | {"alembic_version"}
 
 
@@ -97,7 +97,7 @@ async def test_instances_starting_together_migrate_once(db_url: str) -> None:
     errors = await asyncio.wait_for(asyncio.gather(*(p.communicate() for p in procs)), 120)
     for proc, (_, err) in zip(procs, errors, strict=True):
         assert proc.returncode == 0, err.decode()
-    assert await _revision(db_url) == "0001"
+    assert await _revision(db_url) == "0004"
     await migrate.upgrade_async(db_url)  # and again: nothing to do
     assert await _tables(db_url) == TABLES | {"alembic_version"}
 
@@ -105,7 +105,7 @@ async def test_instances_starting_together_migrate_once(db_url: str) -> None:
 async def test_open_migrates_by_default(db_url: str) -> None:
     store = await SqlStore.open(db_url)
     await store.close()
-    assert await _revision(db_url) == "0001"
+    assert await _revision(db_url) == "0004"
 
 
 def test_sync_api_outside_an_event_loop(tmp_path) -> None:
@@ -116,3 +116,33 @@ def test_sync_api_outside_an_event_loop(tmp_path) -> None:
     migrate.downgrade(url)
     migrate.upgrade(url, "0001")
     assert asyncio.run(_revision(url)) == "0001"
+
+
+async def test_follow_through_migration_up_and_down(db_url: str) -> None:
+    """0004 adds the follow-through tables and columns on top of 0001, and takes them away."""
+    await migrate.upgrade_async(db_url, "0001")
+    assert "reminder" not in await _tables(db_url)
+    await migrate.upgrade_async(db_url, "0004")
+    assert await _tables(db_url) == TABLES | {"alembic_version"}
+
+    def columns(conn: Connection, table: str) -> set[str]:
+        return {c["name"] for c in inspect(conn).get_columns(table)}
+
+    engine = make_engine(db_url)
+    try:
+        async with engine.connect() as conn:
+            assert {"due_on", "claimed_by_id"} <= await conn.run_sync(columns, "task")
+            assert {"time_zone", "remind_hour", "reminders"} <= await conn.run_sync(
+                columns, "association"
+            )
+    finally:
+        await engine.dispose()
+    await migrate.downgrade_async(db_url, "0001")
+    assert await _revision(db_url) == "0001"
+    assert await _tables(db_url) == TABLES - {"reminder", "review_answer"} | {"alembic_version"}
+    engine = make_engine(db_url)
+    try:
+        async with engine.connect() as conn:
+            assert "due_on" not in await conn.run_sync(columns, "task")
+    finally:
+        await engine.dispose()
