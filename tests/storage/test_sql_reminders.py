@@ -14,12 +14,12 @@ import pytest
 
 from bot.reminders import Delivery, sweep
 from flows import events as ev
+from flows import reply as kinds
 from flows.followup import ReminderMessage
 from flows.model import ChatRef, DueReminder, MemberRef
 from flows.service import PlanningService
 from flows.texts import t
 from storage.store import SqlStore
-from flows import reply as kinds
 from tests.flows.languages import typed_answer
 
 GROUP = ChatRef("telegram", "-100", "group", "Green Club")
