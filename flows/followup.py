@@ -90,6 +90,15 @@ def parse_due(text: str, today: date) -> date | Invalid:
     return day
 
 
+def valid_zone(name: str) -> bool:
+    """Whether ``name`` is a time zone the system knows ("Europe/Helsinki")."""
+    try:
+        ZoneInfo(name)
+    except (ValueError, KeyError):  # ZoneInfoNotFoundError is a KeyError
+        return False
+    return True
+
+
 def local_today(now: datetime, time_zone: str) -> date:
     return now.astimezone(ZoneInfo(time_zone)).date()
 

@@ -12,7 +12,7 @@ from flows import reply as kinds
 from flows.checklist import items as checklist_items
 from flows.conversation import apply, new_plan
 from flows.export import agreement
-from flows.followup import local_today, review_next
+from flows.followup import REVIEW, local_today, review_next, valid_zone
 from flows.model import DONE, ChatRef, MemberRef, Plan
 from flows.ports import PlanSession, PlanStore
 from flows.render import current_reply, notice, plans_reply
@@ -181,22 +181,56 @@ class PlanningService:
                 return notice(kinds.INFO, "ui.no_plan", lang)
         return notice(kinds.INFO, "remind.on" if on else "remind.off", lang)
 
-    async def review_answer(
-        self, chat: ChatRef, member: MemberRef, plan_id: int, kind: str, step: str, value: str
+    async def set_remind_time(
+        self, chat: ChatRef, member: MemberRef, *, hour: int | None = None, zone: str | None = None
     ) -> Reply:
-        """Store one review answer (``step``: reached | worked | next) and ask the next."""
+        """When the chat's reminders come: the local hour (0-23) or the time zone."""
+        lang = self.language_for(member)
+        if zone is not None and not valid_zone(zone):
+            return notice(kinds.INVALID, "remind.bad_zone", lang, zone=zone)
+        if hour is not None and not 0 <= hour <= 23:
+            return notice(kinds.INVALID, "remind.usage", lang)
         async with self.store.session(chat) as session:
-            plans = {p.id: p for p in await session.plans()}
-            plan = plans.get(plan_id)
-            if plan is None:
+            plan = await session.current_plan()
+            lang = plan.language if plan is not None else lang
+            if not await session.set_follow_settings(time_zone=zone, hour=hour):
+                return notice(kinds.INFO, "ui.no_plan", lang)
+            now = await session.follow_settings()
+            if plan is not None and plan.id is not None and plan.status == DONE:
+                # The reminders still ahead move to the new hour.
+                await session.schedule_follow_up(plan, await session.tasks(plan.id), self.clock())
+        return notice(kinds.INFO, "remind.time_set", lang, hour=now.hour, zone=now.time_zone)
+
+    async def review_answer(
+        self,
+        chat: ChatRef,
+        member: MemberRef,
+        plan_id: int | None,
+        kind: str | None,
+        step: str,
+        value: str,
+    ) -> Reply:
+        """Store one review answer (``step``: reached | worked | next) and ask the next.
+
+        ``plan_id``/``kind`` None: the chat's finished plan, and the kind of its review in
+        progress (a typed answer names neither)."""
+        async with self.store.session(chat) as session:
+            if plan_id is None:
+                plan = await work_plan(session)
+            else:
+                plan = next((p for p in await session.plans() if p.id == plan_id), None)
+            if plan is None or plan.id is None or plan.status != DONE:
                 return notice(kinds.STALE, "ui.foreign_button", self.language_for(member))
-            await session.save_review_answer(plan_id, kind, step, value, member, self.clock())
+            if kind is None:
+                earlier = await session.review_answers(plan.id)
+                kind = earlier[-1].kind if earlier else REVIEW
+            await session.save_review_answer(plan.id, kind, step, value, member, self.clock())
         following = review_next(step, plan.language)
         return Reply(
             kind=kinds.INFO,
             text=following.text,
             options=following.options,
-            plan_id=plan_id,
+            plan_id=plan.id,
             language=plan.language,
             changed=True,
         )

@@ -262,6 +262,8 @@ def _follow_through(
         if not 1 <= number <= len(ordered):
             return WorkOutcome(invalid_reply(None, Invalid("due_usage"), lang))
         task = ordered[number - 1]
+    if task is None and isinstance(event, ev.SetDue) and not key:  # typed without a task
+        return WorkOutcome(invalid_reply(None, Invalid("due_usage"), lang))
     if task is None:
         return WorkOutcome(notice(kinds.STALE, "ui.bad_button", lang, plan))
     number = ordered.index(task) + 1

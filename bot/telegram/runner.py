@@ -44,6 +44,7 @@ def run_bot(settings: Settings) -> int:
         logging.getLogger("transitions").setLevel(logging.WARNING)
 
     from bot.telegram.app import build_application
+    from bot.telegram.reminders import schedule_sweeps
     from flows.service import PlanningService
     from storage.store import SqlStore
 
@@ -55,6 +56,8 @@ def run_bot(settings: Settings) -> int:
         try:
             service = PlanningService(store, language=settings.language)
             app = build_application(settings, service)
+            # Every instance sweeps for due reminders; the database makes each go out once.
+            schedule_sweeps(app, store)
             logger.info(
                 "Partnerbot starting (%s mode, database %s)",
                 settings.mode,

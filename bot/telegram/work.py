@@ -25,6 +25,7 @@ from telegram import Chat, InlineKeyboardMarkup, LinkPreviewOptions, Message, Up
 from telegram.constants import ParseMode
 from telegram.ext import Application, BaseHandler, CommandHandler, ContextTypes, filters
 
+from bot.telegram import reminders
 from bot.telegram.delivery import deliver
 from bot.telegram.deps import deps
 from bot.telegram.language import chat_language, update_language
@@ -257,11 +258,17 @@ def _drawn(context: ContextTypes.DEFAULT_TYPE, message_id: int, version: int | N
 # Commands only on new messages: an edited "/checklist add ..." must not add again.
 _NEW = filters.UpdateType.MESSAGE
 
-COMMANDS = {"checklist": checklist_command, "tasks": tasks_command, "export": export_command}
+COMMANDS = {
+    "checklist": checklist_command,
+    "tasks": tasks_command,
+    "export": export_command,
+    **reminders.COMMANDS,
+}
 
 HANDLERS: tuple[BaseHandler[Update, Any, Any], ...] = (
     *(CommandHandler(name, callback, filters=_NEW) for name, callback in COMMANDS.items()),
     CallbackDataHandler(work_button, pattern=PATTERN),
+    *reminders.HANDLERS,
 )
 
 

@@ -242,3 +242,23 @@ async def test_the_review_opens_on_its_day_and_its_answers_reach_the_export(
     # And it is reviewed once: finishing is not repeated, the row is not sent again.
     clock.now += timedelta(days=30)
     assert (await sweep(store, outbox, clock)).sent == 0
+
+
+async def test_the_association_sets_its_reminder_hour_and_time_zone(store: SqlStore) -> None:
+    clock, outbox = Clock(), Outbox()
+    service, key = await _finished_plan(store, clock)
+    await service.handle(GROUP, ANNA, ev.SetDue(key, "24.12."))
+    reply = await service.set_remind_time(GROUP, ANNA, zone="Europe/Lisbon")
+    assert reply.text == "Reminders come at 10:00, Europe/Lisbon time."
+    reply = await service.set_remind_time(GROUP, ANNA, hour=18)
+    assert reply.text == "Reminders come at 18:00, Europe/Lisbon time."
+    bad = await service.set_remind_time(GROUP, ANNA, zone="Europe/Atlantis")
+    assert bad.text == t("remind.bad_zone", "en", zone="Europe/Atlantis")
+    async with store.session(GROUP) as session:
+        settings = await session.follow_settings()
+    assert (settings.time_zone, settings.hour) == ("Europe/Lisbon", 18)
+    # The reminders still ahead moved: 18:00 in Lisbon is 18:00 UTC in December.
+    clock.now = datetime(2026, 12, 23, 17, 59, tzinfo=UTC)
+    assert (await sweep(store, outbox, clock)).claimed == 0
+    clock.now = datetime(2026, 12, 23, 18, tzinfo=UTC)
+    assert (await sweep(store, outbox, clock)).sent == 1
