@@ -12,8 +12,15 @@ from test_tg_work import finish_plan, telegram_chat
 from tg_support import Bot
 
 from bot.reminders import INTERVAL, sweep
-from bot.telegram.offline import Member, buttons
-from bot.telegram.reminders import SWEEP_JOB, schedule_sweeps, sweep_job, telegram_sender
+from bot.telegram.offline import Member, buttons, forbidden, timed_out
+from bot.telegram.reminders import (
+    SWEEP_JOB,
+    decode,
+    encode,
+    schedule_sweeps,
+    sweep_job,
+    telegram_sender,
+)
 from flows import events as ev
 from flows.model import MemberRef
 from flows.service import PlanningService
@@ -177,3 +184,39 @@ async def test_reminder_time_by_command(make_bot: Any, store: Any) -> None:
     assert member.texts()[-1] == t("remind.bad_zone", "en", zone="Mars/Base")
     await member.say("/reminders soon")
     assert member.texts()[-1] == t("remind.usage")
+
+
+async def test_a_blocked_bot_stops_reminders_and_a_network_error_retries_later(
+    make_bot: Any, store: Any, caplog: Any
+) -> None:
+    clock = Clock()
+    bot = await _bot(make_bot, store, clock)
+    member = bot.member
+    await finish_plan(bot.service, member.chat_id, [member], EVENT)
+    await member.say("/due 1 24.12.2026")
+    # Telegram times out: the reminder stays unsent and goes out once its lease ran out.
+    bot.request.fail("sendMessage", timed_out())
+    clock.now = datetime(2026, 11, 27, 8, tzinfo=UTC)  # the review's time
+    await _sweep(bot, store, clock)
+    assert not member.last()["text"].startswith(t("review.title_review"))
+    clock.now = datetime(2026, 11, 27, 8, 5, tzinfo=UTC)
+    await _sweep(bot, store, clock)
+    assert member.last()["text"].startswith(t("review.title_review"))
+    # The member blocks the bot: one log line, and no more reminders for the chat.
+    bot.request.fail("sendMessage", forbidden())
+    clock.now = datetime(2026, 12, 23, 8, tzinfo=UTC)
+    caplog.clear()
+    await _sweep(bot, store, clock)
+    stopped = [r for r in caplog.records if "reminders stopped" in r.getMessage()]
+    assert len(stopped) == 1
+    sent = len(bot.request.called("sendMessage"))
+    clock.now = datetime(2026, 12, 24, 8, tzinfo=UTC)
+    await _sweep(bot, store, clock)
+    assert len(bot.request.called("sendMessage")) == sent
+
+
+def test_reminder_callback_data_is_strict() -> None:
+    assert decode(encode(12, "done")) == (12, "done")
+    assert decode(encode(999_999_999_999, "reached:partly")) == (999_999_999_999, "reached:partly")
+    for bad in ("m|12|explode", "m|x|done", "m|12|done|", "r|12|done", "", None, "m|12|next:maybe"):
+        assert decode(bad) is None
