@@ -34,6 +34,7 @@ from flows.events import (
 from flows.model import ChatRef, MemberRef
 from flows.render import progress_text
 from flows.reply import BOARD, INFO, QUESTION, RESULT, REVIEW, Reply
+from flows.setup import setup_event
 from flows.texts import language_name, languages, supported, t
 
 log = logging.getLogger(__name__)
@@ -234,6 +235,9 @@ class _Console:
                     continue
                 if command in ("/tasks", "/due"):
                     await self.send(_work_event(line))
+                    continue
+                if command == "/setup":
+                    await self.send(setup_event(line))
                     continue
                 event_type = _EVENTS.get(command)
                 if event_type is None:

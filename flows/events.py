@@ -175,6 +175,16 @@ class FreeTask:
     task: str
 
 
+@dataclass(frozen=True)
+class Setup:
+    """Set who the parties are: ``field`` is "name" (our organisation), "partner" (the
+    partner organisation) or "contact" (the sender's own contact line); None shows the
+    current values. A value of "-" clears the field."""
+
+    field: str | None = None
+    value: str = ""
+
+
 Conversation = (
     Start
     | Answer
@@ -202,4 +212,4 @@ Work = (
     | SnoozeTask
     | FreeTask
 )
-Event = Conversation | Work
+Event = Conversation | Work | Setup

@@ -94,11 +94,6 @@ class PgDriver:
         self.round_trips += 1
         return await conn.fetch(sql, *args)
 
-    async def run(self, conn: Any, name: str, params: Mapping[str, Any]) -> None:
-        sql, args = bind(POSTGRESQL, name, params)
-        self.round_trips += 1
-        await conn.execute(sql, *args)
-
     async def run_many(self, conn: Any, name: str, rows: Sequence[Mapping[str, Any]]) -> None:
         self.round_trips += 1
         await conn.executemany(

@@ -39,7 +39,6 @@ class Driver(Protocol):
     round_trips: int
 
     async def rows(self, conn: Any, name: str, params: Mapping[str, Any]) -> list[Any]: ...
-    async def run(self, conn: Any, name: str, params: Mapping[str, Any]) -> None: ...
     async def run_many(self, conn: Any, name: str, rows: Sequence[Mapping[str, Any]]) -> None: ...
     async def begin(self, conn: Any) -> None: ...
     async def end(self, conn: Any, *, commit: bool) -> None: ...
@@ -97,17 +96,12 @@ class StoreSession:
     async def _rows(self, name: str, **params: Any) -> list[Any]:
         return await self._driver.rows(self._conn, name, params)
 
-    async def _run(self, name: str, **params: Any) -> None:
-        await self._driver.run(self._conn, name, params)
-
     def _scoped(self, name: str) -> tuple[str, dict[str, Any]]:
         """The statement's variant, and the parameters naming this chat's association."""
         if self._association_id is not None:
             return f"{name}/id", {"scope_id": self._association_id}
-        return f"{name}/chat", {
-            "chat_transport": self._chat.transport,
-            "chat_id": self._chat.chat_id,
-        }
+        chat = self._chat
+        return f"{name}/chat", {"chat_transport": chat.transport, "chat_id": chat.chat_id}
 
     # -- reads ------------------------------------------------------------------------------
 
@@ -123,18 +117,8 @@ class StoreSession:
         rows = await self._rows(name, chat_transport=chat.transport, chat_id=chat.chat_id)
         if rows:
             self._association_id = rows[0][1]
-        return [
-            Plan(
-                id=i,
-                state=state,
-                version=version,
-                status=status,
-                language=language,
-                answers=json_value(answers),
-                meta=json_value(meta),
-            )
-            for i, _, state, version, status, language, answers, meta in rows
-        ]
+        # Columns: id, association id, then Plan's fields in their order.
+        return [Plan(r[0], *r[2:6], answers=json_value(r[6]), meta=json_value(r[7])) for r in rows]
 
     async def last_answer(self, plan_id: int, question: str) -> AnswerRecord | None:
         name, scope = self._scoped("last_answer")
@@ -171,7 +155,7 @@ class StoreSession:
         now = self._driver.stamp(datetime.now(UTC))
         # Close the earlier open plans. Their version moves too, so a stale button or a racing
         # save on an old plan fails its version check instead of reopening it.
-        await self._run(
+        await self._rows(
             "close_open_plans", association_id=association_id, open=OPEN, closed=CLOSED, now=now
         )
         rows = await self._rows(
@@ -247,7 +231,7 @@ class StoreSession:
 
     async def _replace(self, table: str, plan_id: int, rows: list[dict[str, Any]]) -> None:
         """The plan's rows of ``table`` become ``rows``, in this order."""
-        await self._run(f"delete_{table}", plan_id=plan_id)
+        await self._rows(f"delete_{table}", plan_id=plan_id)
         if rows:
             for row in rows:
                 row["plan_id"] = plan_id
@@ -300,7 +284,7 @@ class StoreSession:
             (str(rows[0][0]), int(rows[0][1])) if rows else (DEFAULT_TIME_ZONE, DEFAULT_HOUR)
         )
         stamp = self._driver.stamp
-        await self._run("drop_task_reminders", plan_id=plan.id, no_task=NO_TASK, now=stamp(now))
+        await self._rows("drop_task_reminders", plan_id=plan.id, no_task=NO_TASK, now=stamp(now))
         due = [(kind, key, at) for kind, key, at in task_reminders(list(tasks), zone, hour, now)]
         if plan.status == DONE and not await self._rows(
             "reviews_of_plan", plan_id=plan.id, no_task=NO_TASK
@@ -327,7 +311,7 @@ class StoreSession:
         self, plan_id: int, kind: str, question: str, value: str, member: MemberRef, now: datetime
     ) -> None:
         await self.begin()
-        await self._run(
+        await self._rows(
             "insert_review_answer",
             plan_id=plan_id,
             kind=kind,
@@ -349,7 +333,7 @@ class StoreSession:
         if not rows:
             return None
         # Members, plans and the plans' rows go with it (ON DELETE CASCADE).
-        await self._run("delete_association", association_id=rows[0][0])
+        await self._rows("delete_association", association_id=rows[0][0])
         return int(rows[0][0])
 
     async def move(self, new_chat_id: str) -> int | None:
@@ -366,16 +350,16 @@ class StoreSession:
         old_id = int(old[0][0])
         new = await self._find_association(new_chat_id)
         if not new:
-            await self._run("move_association", association_id=old_id, new_chat_id=new_chat_id)
+            await self._rows("move_association", association_id=old_id, new_chat_id=new_chat_id)
             return old_id
         ids = {"old_id": old_id, "new_id": int(new[0][0])}
-        await self._run("merge_members", **ids)
-        await self._run("merge_plans", **ids)
+        await self._rows("merge_members", **ids)
+        await self._rows("merge_plans", **ids)
         now = self._driver.stamp(datetime.now(UTC))
-        await self._run(
+        await self._rows(
             "close_older_plans", new_id=ids["new_id"], open=OPEN, closed=CLOSED, now=now
         )
-        await self._run("delete_association", association_id=old_id)
+        await self._rows("delete_association", association_id=old_id)
         return old_id
 
     # -- helpers ----------------------------------------------------------------------------
@@ -403,7 +387,7 @@ class StoreSession:
         rows = await self._find_association()
         if not rows:
             now = self._driver.stamp(datetime.now(UTC))
-            await self._run(
+            await self._rows(
                 "insert_association",
                 chat_transport=chat.transport,
                 chat_id=chat.chat_id,
@@ -413,14 +397,14 @@ class StoreSession:
             # Ours, or the row a concurrent creator committed while our INSERT waited.
             rows = await self._find_association()
         elif chat.title and rows[0][1] != chat.title:
-            await self._run("retitle_association", association_id=rows[0][0], title=chat.title)
+            await self._rows("retitle_association", association_id=rows[0][0], title=chat.title)
         self._association_id = int(rows[0][0])
         return self._association_id
 
     async def _ensure_member(self, association_id: int, member: MemberRef) -> None:
         entry = (association_id, member.user_id, member.name)
         if self._unknown(entry):
-            await self._run(
+            await self._rows(
                 "upsert_member",
                 association_id=association_id,
                 member_id=entry[1],

@@ -249,9 +249,6 @@ class SqliteDriver:
             return conn.execute(sql, args).fetchall()
         return await self.retry(lambda: conn.execute(sql, args).fetchall())
 
-    async def run(self, conn: sqlite3.Connection, name: str, params: Mapping[str, Any]) -> None:
-        await self.rows(conn, name, params)
-
     async def run_many(
         self, conn: sqlite3.Connection, name: str, rows: Sequence[Mapping[str, Any]]
     ) -> None:

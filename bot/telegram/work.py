@@ -36,9 +36,10 @@ from bot.telegram.taps import AnswerOnce, CallbackDataHandler, log_foreign, tap_
 from bot.telegram.work_callback_data import PATTERN, decode, to_event
 from bot.telegram.work_render import html_chunks, markdown_to_html, view_keyboard, view_text
 from flows import events as ev
-from flows.export import markdown
+from flows.agreement_text import markdown
 from flows.model import MemberRef
 from flows.reply import BOARD, CHECKLIST, STALE, Reply
+from flows.setup import setup_event
 from flows.texts import t
 
 logger = logging.getLogger(__name__)
@@ -77,6 +78,15 @@ async def tasks_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> N
     await show_view(context, chat, reply)
 
 
+async def setup_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """``/setup`` shows the parties; ``/setup name|partner|contact VALUE`` sets one."""
+    message, chat, member = update.message, update.effective_chat, sender_ref(update)
+    if message is None or chat is None or member is None:
+        return
+    reply = await deps(context).service.handle(chat_ref(chat), member, setup_event(message.text))
+    await _send_text(context, chat.id, reply.text)
+
+
 async def export_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """The finished plan as a formatted message and as a one-page PDF."""
     if update.effective_chat is not None:
@@ -86,12 +96,15 @@ async def export_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
 async def send_agreement(
     context: ContextTypes.DEFAULT_TYPE, chat: Chat, member: MemberRef | None = None
 ) -> None:
+    """``member``: who exports; a missing name of our association is asked of them."""
     doc = await deps(context).service.agreement(chat_ref(chat), member=member)
     if isinstance(doc, Reply):  # no plan, or not finished: the service says what to do
         await _send_text(context, chat.id, doc.text)
         return
     lang = doc["language"]  # the plan's language
-    for chunk in html_chunks(markdown_to_html(markdown(doc, lang))):
+    if member is not None and doc["parties"]["us"]["name"] is None:  # asked when first needed
+        await _send_text(context, chat.id, t("export.name_missing", lang))
+    for chunk in html_chunks(markdown_to_html(markdown(doc))):
 
         async def send_html(chunk: str = chunk) -> Message:
             return await context.bot.send_message(
@@ -106,7 +119,7 @@ async def send_agreement(
     # fpdf2 (~35 MB with its font tools) is loaded on the first export, not at start.
     from bot.pdf import agreement_pdf
 
-    pdf = await asyncio.to_thread(agreement_pdf, doc, lang)  # CPU work off the event loop
+    pdf = await asyncio.to_thread(agreement_pdf, doc)  # CPU work off the event loop
     await deliver(
         context,
         chat.id,
@@ -262,6 +275,7 @@ COMMANDS = {
     "checklist": checklist_command,
     "tasks": tasks_command,
     "export": export_command,
+    "setup": setup_command,
     **reminders.COMMANDS,
 }
 

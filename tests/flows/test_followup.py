@@ -192,19 +192,30 @@ def test_snooze_moves_the_day_a_week_and_cant_do_it_frees_the_task() -> None:
 
 
 def test_the_export_shows_due_dates_and_review_answers() -> None:
-    from flows.export import agreement, markdown
+    from jsonschema import Draft202012Validator
+
+    from flows.agreement_text import markdown
+    from flows.export import agreement, schema
     from flows.model import ReviewAnswer
 
     plan, tasks = _finished()
     dated = [replace(tasks[0], due_on="2026-12-24"), *tasks[1:]]
-    review = [ReviewAnswer("review", "reached", "no", "Anna")]
-    doc = agreement(plan, "Green Club", dated, [], TODAY, review)
-    by_key = {x["key"]: x for x in doc["tasks"]}
-    assert by_key[tasks[0].key]["due_on"] == "2026-12-24"
-    assert doc["review"] == [
-        {"kind": "review", "question": t("export.review_reached"), "answer": "No", "by": "Anna"}
+    review = [
+        ReviewAnswer("review", "reached", "no", "Anna"),
+        ReviewAnswer("review", "worked", "The venue", "Ben"),
     ]
+    now = datetime(2026, 11, 30, 9, tzinfo=UTC)
+    doc = agreement(plan, dated, [], TODAY, now, review)
+    Draft202012Validator(schema()).validate(doc)
+    by_key = {x["key"]: x for x in doc["tasks"]}
+    assert by_key[tasks[0].key]["due"] == "2026-12-24"
+    assert doc["review"][0] == {
+        "kind": "review",
+        "question": "reached",
+        "answer": "no",
+        "by": "Anna",
+    }
     text = markdown(doc)
-    assert "| Due |" in text and "| 24 Dec 2026 |" in text
-    assert f"- {t('export.review_reached')}: No (Anna)" in text
-    assert "24.12.2026" in markdown(doc, "fi")
+    assert "24 Dec 2026" in text
+    assert f"{t('export.review_reached')}: No (Anna)" in text
+    assert f"{t('export.review_worked')}: The venue (Ben)" in text
