@@ -19,10 +19,21 @@ from pathlib import Path
 from typing import Any, Protocol, TextIO
 
 from bot.locales import install_catalogs
-from flows.events import Back, Event, Restart, SetLanguage, Skip, Start, Summary, Text
+from flows.events import (
+    Back,
+    Event,
+    Restart,
+    SetDue,
+    SetLanguage,
+    ShowTasks,
+    Skip,
+    Start,
+    Summary,
+    Text,
+)
 from flows.model import ChatRef, MemberRef
 from flows.render import progress_text
-from flows.reply import INFO, QUESTION, RESULT, REVIEW, Reply
+from flows.reply import BOARD, INFO, QUESTION, RESULT, REVIEW, Reply
 from flows.setup import setup_event
 from flows.texts import language_name, languages, supported, t
 
@@ -125,7 +136,9 @@ class _Console:
             lines += ["", reply.details.rstrip()]
         lines.extend(reply.notes)
         multi = reply.question_kind == "multi" and reply.kind == QUESTION
-        for number, option in enumerate(reply.options, 1):
+        if reply.kind == BOARD:  # its buttons are for tapping: typed, a task takes /due
+            lines += ["", self.text("console.board_hint")]
+        for number, option in enumerate(() if reply.kind == BOARD else reply.options, 1):
             mark = ("[x] " if option.selected else "[ ] ") if multi else ""
             lines.append(f"  {number}. {mark}{option.label}")
         if reply.kind in (QUESTION, REVIEW, RESULT):
@@ -220,6 +233,9 @@ class _Console:
                         self.say(self.hint(self.current))
                     self.flush()
                     continue
+                if command in ("/tasks", "/due"):
+                    await self.send(_work_event(line))
+                    continue
                 if command == "/setup":
                     await self.send(setup_event(line))
                     continue
@@ -232,6 +248,15 @@ class _Console:
                 await self.send(event_type())
             else:
                 await self.send(Text(line))
+
+
+def _work_event(line: str) -> Event:
+    """``/tasks`` shows the task board; ``/due N DATE`` sets task N's due date."""
+    parts = line.split(maxsplit=2)
+    if parts[0].lower() == "/tasks":
+        return ShowTasks()
+    # Without both, no task is named: the board answers with how to write it.
+    return SetDue(parts[1], parts[2]) if len(parts) == 3 else SetDue("", "")
 
 
 async def run_console(

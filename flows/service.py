@@ -12,6 +12,7 @@ from flows import reply as kinds
 from flows.checklist import items as checklist_items
 from flows.conversation import apply, new_plan
 from flows.export import agreement
+from flows.followup import REVIEW, local_today, review_next, valid_zone
 from flows.model import DONE, ChatRef, MemberRef, Plan
 from flows.ports import PlanSession, PlanStore
 from flows.render import current_reply, notice, plans_reply
@@ -110,6 +111,8 @@ class PlanningService:
             saved = await session.save_plan(
                 outcome.plan, plan.version, member, outcome.records, outcome.tasks
             )
+            if saved and outcome.tasks is not None:  # the plan was finished: its follow-up
+                await session.schedule_follow_up(outcome.plan, outcome.tasks, self.clock())
             if saved:
                 # Buttons carry the version they were shown at: the one just written.
                 reply = replace(outcome.reply, version=outcome.plan.version)
@@ -142,14 +145,18 @@ class PlanningService:
                 )
             tasks = await session.tasks(plan.id)
             stored = await session.checklist(plan.id)
-            now = self.clock().isoformat(timespec="seconds")
-            outcome = apply_work(plan, tasks, stored, member, event, now, chat.is_group)
+            clock = self.clock()
+            now = clock.isoformat(timespec="seconds")
+            today = local_today(clock, (await session.follow_settings()).time_zone)
+            outcome = apply_work(plan, tasks, stored, member, event, now, chat.is_group, today)
             if not outcome.changed:
                 return _in(outcome.reply, plan.language)
             seen = plan.version
             saved = await session.save_plan(
                 plan, seen, member, tasks=outcome.tasks, checklist=outcome.checklist
             )
+            if saved and outcome.tasks is not None:  # due days may have moved
+                await session.schedule_follow_up(plan, outcome.tasks, clock)
             reply = replace(outcome.reply, version=plan.version)
             return _in(reply, plan.language) if saved else None
 
@@ -184,7 +191,72 @@ class PlanningService:
             tasks = await session.tasks(plan.id)
             items = checklist_items(await session.checklist(plan.id), plan_forms(plan))
             now = self.clock()
-            return agreement(plan, tasks, items, today or now.date(), now)
+            review = await session.review_answers(plan.id)
+            return agreement(plan, tasks, items, today or now.date(), now, review)
+
+    async def set_reminders(self, chat: ChatRef, on: bool, member: MemberRef) -> Reply:
+        """``/reminders on|off`` (who may ask is the transport's to check: admins in groups)."""
+        lang = self.language_for(member)
+        async with self.store.session(chat) as session:
+            plan = await session.current_plan()
+            lang = plan.language if plan is not None else lang
+            if not await session.set_follow_settings(reminders=on):
+                return notice(kinds.INFO, "ui.no_plan", lang)
+        return notice(kinds.INFO, "remind.on" if on else "remind.off", lang)
+
+    async def set_remind_time(
+        self, chat: ChatRef, member: MemberRef, *, hour: int | None = None, zone: str | None = None
+    ) -> Reply:
+        """When the chat's reminders come: the local hour (0-23) or the time zone."""
+        lang = self.language_for(member)
+        if zone is not None and not valid_zone(zone):
+            return notice(kinds.INVALID, "remind.bad_zone", lang, zone=zone)
+        if hour is not None and not 0 <= hour <= 23:
+            return notice(kinds.INVALID, "remind.usage", lang)
+        async with self.store.session(chat) as session:
+            plan = await session.current_plan()
+            lang = plan.language if plan is not None else lang
+            if not await session.set_follow_settings(time_zone=zone, hour=hour):
+                return notice(kinds.INFO, "ui.no_plan", lang)
+            now = await session.follow_settings()
+            if plan is not None and plan.id is not None and plan.status == DONE:
+                # The reminders still ahead move to the new hour.
+                await session.schedule_follow_up(plan, await session.tasks(plan.id), self.clock())
+        return notice(kinds.INFO, "remind.time_set", lang, hour=now.hour, zone=now.time_zone)
+
+    async def review_answer(
+        self,
+        chat: ChatRef,
+        member: MemberRef,
+        plan_id: int | None,
+        kind: str | None,
+        step: str,
+        value: str,
+    ) -> Reply:
+        """Store one review answer (``step``: reached | worked | next) and ask the next.
+
+        ``plan_id``/``kind`` None: the chat's finished plan, and the kind of its review in
+        progress (a typed answer names neither)."""
+        async with self.store.session(chat) as session:
+            if plan_id is None:
+                plan = await work_plan(session)
+            else:
+                plan = next((p for p in await session.plans() if p.id == plan_id), None)
+            if plan is None or plan.id is None or plan.status != DONE:
+                return notice(kinds.STALE, "ui.foreign_button", self.language_for(member))
+            if kind is None:
+                earlier = await session.review_answers(plan.id)
+                kind = earlier[-1].kind if earlier else REVIEW
+            await session.save_review_answer(plan.id, kind, step, value, member, self.clock())
+        following = review_next(step, plan.language)
+        return Reply(
+            kind=kinds.INFO,
+            text=following.text,
+            options=following.options,
+            plan_id=plan.id,
+            language=plan.language,
+            changed=True,
+        )
 
     async def plans(self, chat: ChatRef, *, member: MemberRef | None = None) -> Reply:
         """The chat's plans, newest first: which is open, which are finished."""

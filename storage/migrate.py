@@ -20,7 +20,7 @@ if TYPE_CHECKING:
 # The revisions in migrations/versions, oldest first, so that a start (and /readyz) can
 # compare the database's (one query) without loading Alembic; a test checks them against
 # Alembic's.
-REVISIONS = ("0001", "0002")
+REVISIONS = ("0001", "0002", "0003")
 HEAD_REVISION = REVISIONS[-1]
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"

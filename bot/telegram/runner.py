@@ -44,6 +44,7 @@ def run_bot(settings: Settings) -> int:
         logging.getLogger("transitions").setLevel(logging.WARNING)
 
     from bot.telegram.production import production_bot
+    from bot.telegram.reminders import schedule_sweeps
     from bot.telegram.serve import serve
     from storage.store import SqlStore
 
@@ -55,6 +56,8 @@ def run_bot(settings: Settings) -> int:
         try:
             # The Application with metrics, health checks and (webhook) duplicate checks.
             app, health, metrics = production_bot(settings, store)
+            # Every instance sweeps for due reminders; the database makes each go out once.
+            schedule_sweeps(app, store)
             logger.info(
                 "Partnerbot starting (%s mode, database %s)",
                 settings.mode,

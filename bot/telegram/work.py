@@ -25,6 +25,7 @@ from telegram import Chat, InlineKeyboardMarkup, LinkPreviewOptions, Message, Up
 from telegram.constants import ParseMode
 from telegram.ext import Application, BaseHandler, CommandHandler, ContextTypes, filters
 
+from bot.telegram import reminders
 from bot.telegram.delivery import deliver
 from bot.telegram.deps import deps
 from bot.telegram.language import chat_language, update_language
@@ -275,11 +276,13 @@ COMMANDS = {
     "tasks": tasks_command,
     "export": export_command,
     "setup": setup_command,
+    **reminders.COMMANDS,
 }
 
 HANDLERS: tuple[BaseHandler[Update, Any, Any], ...] = (
     *(CommandHandler(name, callback, filters=_NEW) for name, callback in COMMANDS.items()),
     CallbackDataHandler(work_button, pattern=PATTERN),
+    *reminders.HANDLERS,
 )
 
 

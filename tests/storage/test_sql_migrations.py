@@ -19,7 +19,7 @@ from storage.store import SqlStore
 from tests.storage.sql_helpers import GROUP
 
 TABLES = set(ALL_TABLES) | set(SERVICE_TABLES)
-HEAD = "0002"
+HEAD = "0003"
 ROOT = Path(__file__).resolve().parents[2]
 
 
@@ -117,3 +117,33 @@ def test_sync_api_outside_an_event_loop(tmp_path) -> None:
     migrate.downgrade(url)
     migrate.upgrade(url, "0001")
     assert asyncio.run(_revision(url)) == "0001"
+
+
+async def test_follow_through_migration_up_and_down(db_url: str) -> None:
+    """0003 adds the follow-through tables and columns on top of 0002, and takes them away."""
+    await migrate.upgrade_async(db_url, "0002")
+    assert "reminder" not in await _tables(db_url)
+    await migrate.upgrade_async(db_url, "0003")
+    assert await _tables(db_url) == TABLES | {"alembic_version"}
+
+    def columns(conn: Connection, table: str) -> set[str]:
+        return {c["name"] for c in inspect(conn).get_columns(table)}
+
+    engine = make_engine(db_url)
+    try:
+        async with engine.connect() as conn:
+            assert {"due_on", "claimed_by_id"} <= await conn.run_sync(columns, "task")
+            assert {"time_zone", "remind_hour", "reminders"} <= await conn.run_sync(
+                columns, "association"
+            )
+    finally:
+        await engine.dispose()
+    await migrate.downgrade_async(db_url, "0002")
+    assert await _revision(db_url) == "0002"
+    assert await _tables(db_url) == TABLES - {"reminder", "review_answer"} | {"alembic_version"}
+    engine = make_engine(db_url)
+    try:
+        async with engine.connect() as conn:
+            assert "due_on" not in await conn.run_sync(columns, "task")
+    finally:
+        await engine.dispose()
