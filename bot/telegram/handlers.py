@@ -50,9 +50,9 @@ from bot.telegram.deps import deps
 from bot.telegram.membership import bot_membership, chat_migrated, members_joined, note_reachable
 from bot.telegram.messages import edit, group_message_id, say
 from bot.telegram.question_messages import REFUSED, remember, replied_question, show
-from bot.telegram.refs import chat_ref, member_ref, sender_ref
+from bot.telegram.refs import chat_ref, member_ref, message_text, sender_ref
 from bot.telegram.render import answered_text, render
-from bot.telegram.taps import AnswerOnce, CallbackDataHandler, log_foreign, tap_of
+from bot.telegram.taps import AnswerOnce, CallbackDataHandler, log_foreign, log_race, tap_of
 from flows.events import Back, Event, Restart, Skip, Start, Summary, Text
 from flows.questionnaire import SCALE, by_key
 from flows.reply import CONFLICT, QUESTION, Reply
@@ -137,7 +137,7 @@ async def text_message(update: Update, context: ContextTypes.DEFAULT_TYPE) -> No
     message = update.message
     if message is None or message.text is None or not _addressed_to_us(message, context):
         return
-    text = message.text
+    text = message_text(message)
     question: str | None = None
     if message.chat.type != ChatType.PRIVATE:
         if context.bot.username:
@@ -204,7 +204,7 @@ async def button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     if query is None:
         return
     lang = deps(context).language
-    async with AnswerOnce(query) as tap:
+    async with AnswerOnce(query, lang) as tap:
         parts = tap_of(update, query, "callback data", decode(query.data))
         if parts is None:
             tap.toast = t("ui.bad_button", lang)
@@ -212,7 +212,9 @@ async def button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         chat, user, message, data = parts
         reply = await _handle_tap(context, chat, user, data)
         if reply.kind in REFUSED:
-            if reply.plan_id != data.plan_id:
+            if reply.kind == CONFLICT:
+                log_race("button", data.plan_id, user, chat)
+            elif reply.plan_id != data.plan_id:
                 log_foreign("button", data.plan_id, user, chat, reply.plan_id)
             # A conflict or a late tap in a group names who answered first.
             tap.toast = reply.text or t("ui.stale_button", lang)

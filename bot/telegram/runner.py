@@ -7,9 +7,11 @@ import logging
 from typing import Any
 
 from telegram import Update
+from telegram.error import TelegramError
 
-from bot.config import Settings, mask_url, require_token
-from bot.telegram.logs import protect_logs
+from bot.config import ConfigError, Settings, mask_url, require_token
+from bot.logs import protect_logs
+from bot.telegram.startup import check_listen, connect, listen_error
 
 logger = logging.getLogger(__name__)
 
@@ -36,12 +38,12 @@ def webhook_options(settings: Settings) -> dict[str, Any]:
 
 
 def run_bot(settings: Settings) -> int:
-    """Run until stopped (Ctrl-C, SIGTERM). Raises ConfigError for a missing token."""
+    """Run until stopped (Ctrl-C, SIGTERM). Raises ConfigError (one line for the user) for a
+    missing or rejected token or a webhook address that cannot be listened on."""
     token = require_token(settings)  # before anything else: the CLI prints the one line
     protect_logs([token, settings.webhook.secret_token])
-    if logging.getLogger().getEffectiveLevel() > logging.DEBUG:
-        # transitions logs two INFO lines per state change, i.e. per answer: noise in a bot.
-        logging.getLogger("transitions").setLevel(logging.WARNING)
+    if settings.mode == "webhook":
+        check_listen(settings)
 
     from bot.telegram.app import build_application
     from flows.service import PlanningService
@@ -60,16 +62,28 @@ def run_bot(settings: Settings) -> int:
                 settings.mode,
                 mask_url(settings.database_url),
             )
-            updates = Update.ALL_TYPES
-            if settings.mode == "webhook":
-                app.run_webhook(
-                    **webhook_options(settings), allowed_updates=updates, close_loop=False
-                )
-            else:
-                app.run_polling(allowed_updates=updates, close_loop=False)
+            if not loop.run_until_complete(connect(app, settings)):
+                return 0  # stopped while waiting for the Bot API
+            _serve(app, settings)
         finally:
             loop.run_until_complete(store.close())
     finally:
         asyncio.set_event_loop(None)
         loop.close()
     return 0
+
+
+def _serve(app: Any, settings: Settings) -> None:
+    updates = Update.ALL_TYPES
+    try:
+        if settings.mode == "webhook":
+            app.run_webhook(**webhook_options(settings), allowed_updates=updates, close_loop=False)
+        else:
+            app.run_polling(allowed_updates=updates, close_loop=False)
+    except OSError as exc:  # the webhook's port was taken between the check and the start
+        raise listen_error(f"{settings.webhook.listen}:{settings.webhook.port}", exc) from None
+    except TelegramError as exc:  # e.g. setWebhook refused the URL
+        raise ConfigError(
+            f"Telegram refused to start the bot ({' '.join(str(exc).split())}); check "
+            "telegram.webhook.url and the other telegram settings"
+        ) from None

@@ -14,6 +14,7 @@ from telegram import CallbackQuery, Chat, MaybeInaccessibleMessage, Update, User
 from telegram.ext import CallbackQueryHandler
 
 from bot.telegram.delivery import answer_query
+from flows.texts import DEFAULT_LANGUAGE, t
 
 logger = logging.getLogger(__name__)
 
@@ -34,12 +35,14 @@ class AnswerOnce:
     """``async with AnswerOnce(query) as tap:`` answers ``query`` exactly once.
 
     ``await tap.answer()`` answers at once (an accepted tap: stop the spinner before the slower
-    work); otherwise leaving the block answers with ``tap.toast``, also when something in it
-    raised: a tap is never left unanswered.
+    work); otherwise leaving the block answers with ``tap.toast``. When something in it raised
+    before the tap was answered (the database refused the write: locked, full, read-only),
+    nothing was stored, and the toast says so: a silent answer would look like an accepted tap.
     """
 
-    def __init__(self, query: CallbackQuery) -> None:
+    def __init__(self, query: CallbackQuery, language: str = DEFAULT_LANGUAGE) -> None:
         self.query = query
+        self.language = language
         self.toast: str | None = None
         self.answered = False
 
@@ -57,7 +60,10 @@ class AnswerOnce:
         traceback: TracebackType | None,
     ) -> None:
         if not self.answered:
-            await answer_query(self.query, self.toast)
+            failed = isinstance(exc, Exception)
+            await answer_query(
+                self.query, t("ui.not_saved", self.language) if failed else self.toast
+            )
 
 
 def tap_of(
@@ -79,6 +85,18 @@ def tap_of(
         )
         return None
     return chat, user, query.message, data
+
+
+def log_race(kind: str, plan_id: int, user: User, chat: Chat) -> None:
+    """Another member (or bot instance) changed the plan first: ordinary, nothing changed."""
+    logger.info(
+        "Lost a race: %s for plan %s from user %s in chat %s came after another change; "
+        "not applied",
+        kind,
+        plan_id,
+        user.id,
+        chat.id,
+    )
 
 
 def log_foreign(kind: str, plan_id: int, user: User, chat: Chat, chats_plan: int | None) -> None:

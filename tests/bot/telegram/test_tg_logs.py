@@ -8,7 +8,7 @@ import logging
 import pytest
 from tg_support import TOKEN
 
-from bot.telegram.logs import REDACTED, TokenFilter, protect_logs
+from bot.logs import REDACTED, TokenFilter, protect_logs
 
 URL = f"https://api.telegram.org/bot{TOKEN}/sendMessage"
 
