@@ -92,6 +92,28 @@ class UpdateDumpFilter(logging.Filter):
         return True
 
 
+class OneLineFormatter(logging.Formatter):
+    """Below DEBUG, an exception is named at the end of its line instead of a traceback (the
+    traceback is for whoever asked for DEBUG; a log reader gets one line per event)."""
+
+    def __init__(self, tracebacks: bool) -> None:
+        super().__init__(FORMAT)
+        self.tracebacks = tracebacks
+
+    def format(self, record: logging.LogRecord) -> str:
+        if self.tracebacks or not (record.exc_info or record.exc_text or record.stack_info):
+            return super().format(record)
+        line = super().format(
+            logging.makeLogRecord(
+                {**record.__dict__, "exc_info": None, "exc_text": None, "stack_info": None}
+            )
+        )
+        error = record.exc_info[1] if record.exc_info else None
+        if error is not None:
+            line += f" ({type(error).__name__}: {' '.join(str(error).split())})"
+        return line
+
+
 def quiet_libraries(level: int) -> None:
     for name in _ALWAYS_QUIET:
         logging.getLogger(name).setLevel(logging.WARNING)
@@ -127,10 +149,10 @@ def setup_logging(
 ) -> None:
     """One handler on ``stream`` (stderr) for the root logger, replacing any other."""
     handler = logging.StreamHandler(stream or sys.stderr)
-    handler.setFormatter(logging.Formatter(FORMAT))
     root = logging.getLogger()
     for old in list(root.handlers):
         root.removeHandler(old)
     root.addHandler(handler)
     root.setLevel(level)
+    handler.setFormatter(OneLineFormatter(tracebacks=root.getEffectiveLevel() <= logging.DEBUG))
     protect_logs(secrets, [handler])

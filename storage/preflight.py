@@ -61,12 +61,18 @@ def check_sqlite(url: URL, *, write: bool = True) -> None:
         return
     if write:
         for place, what in ((path, "file"), (path.parent, "folder")):
-            if not os.access(place, os.W_OK):
+            if _read_only(place):
                 raise DatabaseProblem(
                     f"database {what} {place} is read-only, so no answer could be saved; make "
                     f"it writable or {FIX}"
                 )
     _check_file(path, write=write)
+
+
+def _read_only(place: Path) -> bool:
+    """Not writable for us, or marked read-only for everybody (no write bit at all), which
+    counts even for root: whoever did that meant the data to stay as it is."""
+    return not os.access(place, os.W_OK) or not place.stat().st_mode & 0o222
 
 
 def _create(path: Path) -> None:

@@ -57,13 +57,14 @@ def run_bot(settings: Settings) -> int:
         try:
             service = PlanningService(store, language=settings.language)
             app = build_application(settings, service)
+            if not loop.run_until_complete(connect(app, settings)):
+                return 0  # stopped while waiting for the Bot API
             logger.info(
-                "Partnerbot starting (%s mode, database %s)",
+                "Partnerbot starting as @%s (%s mode, database %s)",
+                app.bot.username,
                 settings.mode,
                 mask_url(settings.database_url),
             )
-            if not loop.run_until_complete(connect(app, settings)):
-                return 0  # stopped while waiting for the Bot API
             _serve(app, settings)
         finally:
             loop.run_until_complete(store.close())

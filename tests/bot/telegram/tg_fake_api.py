@@ -6,6 +6,7 @@ import json
 import threading
 import time
 from collections import deque
+from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs
@@ -14,11 +15,17 @@ from tg_offline import BOT_USER, chat_dict
 
 
 class FakeBotApi:
-    """Answers getMe, sendMessage, getUpdates (from a queue) and the rest with ``true``."""
+    """Answers getMe, sendMessage, getUpdates (from a queue) and the rest with ``true``.
 
-    def __init__(self) -> None:
+    ``failures`` are HTTP statuses to answer the next requests with, one each, before answering
+    normally (500: a broken server; 401: what Telegram says to a token it does not know; 0: a
+    200 whose body is not JSON, which no Bot API sends).
+    """
+
+    def __init__(self, port: int = 0, failures: tuple[int, ...] = ()) -> None:
         self.requests: list[tuple[str, dict[str, Any]]] = []  # (path, params)
         self.updates: deque[dict[str, Any]] = deque()
+        self.failures: deque[int] = deque(failures)
         self._lock = threading.Lock()
         self._message_id = 500
         api = self
@@ -30,9 +37,18 @@ class FakeBotApi:
                 params = api._decode(body, self.headers.get("Content-Type", ""))
                 with api._lock:
                     api.requests.append((self.path, params))
-                result = api._answer(self.path.rsplit("/", 1)[-1], params)
-                payload = json.dumps({"ok": True, "result": result}).encode()
-                self.send_response(200)
+                    status = api.failures.popleft() if api.failures else 200
+                if status == 0:
+                    status, payload = 200, b"<html>not the Bot API</html>"
+                elif status == 200:
+                    result = api._answer(self.path.rsplit("/", 1)[-1], params)
+                    payload = json.dumps({"ok": True, "result": result}).encode()
+                else:
+                    description = HTTPStatus(status).phrase
+                    payload = json.dumps(
+                        {"ok": False, "error_code": status, "description": description}
+                    ).encode()
+                self.send_response(status)
                 self.send_header("Content-Type", "application/json")
                 self.send_header("Content-Length", str(len(payload)))
                 self.end_headers()
@@ -43,7 +59,7 @@ class FakeBotApi:
             def log_message(self, format: str, *args: Any) -> None:
                 pass  # keep test output clean
 
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.server = ThreadingHTTPServer(("127.0.0.1", port), Handler)
         self.port = int(self.server.server_address[1])
         self._thread = threading.Thread(target=self.server.serve_forever, daemon=True)
 
