@@ -418,19 +418,16 @@ def _confirm_downgrade(url: str, args: argparse.Namespace) -> str | None:
     lost = ", ".join(preview.tables) if preview.tables else "no tables"
     plans = f"{preview.plans} plan{'' if preview.plans == 1 else 's'}"
     summary = (
-        f"downgrading {mask_url(url)} from revision {preview.current} to {target} deletes "
-        f"{lost} ({plans} lost)"
+        f"db downgrade of {mask_url(url)} from revision {preview.current} to {target} would "
+        f"delete {'the tables ' if preview.tables else ''}{lost} ({plans} lost)"
     )
     if args.yes:
         return target
     if not _isatty(sys.stdin):
         raise ConfigError(f"{summary}; nothing was changed: add --yes to go ahead")
-    print(f"This is {summary}.", file=sys.stderr)
-    try:
-        reply = input("Type yes to go ahead: ")
-    except EOFError:
-        reply = ""
-    if reply.strip().lower() != "yes":
+    sys.stderr.write(f"{summary[0].upper()}{summary[1:]}.\nType yes to go ahead: ")
+    sys.stderr.flush()
+    if sys.stdin.readline().strip().lower() != "yes":
         raise ConfigError("downgrade cancelled; nothing was changed")
     return target
 
