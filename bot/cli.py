@@ -59,7 +59,11 @@ By default the bot polls Telegram for updates, which works behind any firewall. 
 telegram.mode = "webhook" (PARTNERBOT_MODE=webhook) it listens on telegram.webhook.listen:port
 for updates that Telegram posts to telegram.webhook.url, checked with
 telegram.webhook.secret_token. PARTNERBOT_API_BASE_URL points the bot at a self-hosted Bot API
-server. Several instances may share one PostgreSQL database."""
+server. Several instances may share one PostgreSQL database.
+
+A token Telegram rejects stops the bot with one line (exit status 2). When the Bot API cannot
+be reached, the bot retries: after 1 s, then twice as long each time up to 60 s
+(telegram.retry_delay, PARTNERBOT_RETRY_DELAY), one log line per attempt."""
 
 EXPORT_DESCRIPTION = """\
 Write the finished plan of an association as a one-page agreement draft: goals, what each side
