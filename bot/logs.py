@@ -108,8 +108,12 @@ class OneLineFormatter(logging.Formatter):
                 {**record.__dict__, "exc_info": None, "exc_text": None, "stack_info": None}
             )
         )
+        # The last line of the (redacted, see TokenFilter) traceback: "ValueError: what".
+        last = (record.exc_text or "").strip().splitlines()[-1:]
         error = record.exc_info[1] if record.exc_info else None
-        if error is not None:
+        if last:
+            line += f" ({last[0].strip()})"
+        elif error is not None:
             line += f" ({type(error).__name__}: {' '.join(str(error).split())})"
         return line
 
