@@ -97,53 +97,49 @@ async def test_both_paths_store_and_read_the_same_rows(db_url: str, writer_direc
 # -- SQLite: the loop never waits inside SQLite ----------------------------------------------
 
 
-def _hold_write_lock(path: Path, seconds: float, holding: threading.Event) -> None:
+def _hold_write_lock_until(path: Path, holding: threading.Event, release: threading.Event) -> None:
     conn = sqlite3.connect(path, isolation_level=None)
     try:
         conn.execute("BEGIN IMMEDIATE")
         holding.set()
-        threading.Event().wait(seconds)
+        release.wait(30)  # a bound, should the test be broken: the lock is never kept forever
         conn.execute("COMMIT")
     finally:
         conn.close()
 
 
-async def _ticks_while(coro: object) -> tuple[object, int]:
-    """Run ``coro`` while counting how often the loop gets to run something else."""
-    ticks = 0
-    done = False
-
-    async def ticker() -> None:
-        nonlocal ticks
-        while not done:
-            ticks += 1
-            await asyncio.sleep(0.005)
-
-    task = asyncio.create_task(ticker())
-    try:
-        result = await coro  # type: ignore[misc]
-    finally:
-        done = True
-        await task
-    return result, ticks
-
-
 async def test_a_lock_held_elsewhere_is_waited_for_without_blocking_the_loop(
     tmp_path: Path,
 ) -> None:
+    """Another process holds the write lock until the event loop has run other work a hundred
+    times while our write waits. If the write blocked the loop inside SQLite, those turns
+    could not come, the lock would stay held, and the write would fail: no timing involved.
+    """
     path = tmp_path / "bot.db"
     store = await SqlStore.open(default_sqlite_url(path))
     try:
         await new_plan(store)
-        holding = threading.Event()
-        holder = threading.Thread(target=_hold_write_lock, args=(path, 0.3, holding))
+        holding, release = threading.Event(), threading.Event()
+        holder = threading.Thread(target=_hold_write_lock_until, args=(path, holding, release))
         holder.start()
         holding.wait()
-        saved, ticks = await _ticks_while(answer(store, GROUP, BOB, "goals", ["x"]))
+        turns = 0
+
+        async def other_work() -> None:
+            nonlocal turns
+            while turns < 100:
+                turns += 1
+                await asyncio.sleep(0)
+            release.set()  # the loop ran while the write waited: let the other side commit
+
+        worker = asyncio.create_task(other_work())
+        saved = await answer(store, GROUP, BOB, "goals", ["x"])
+        await worker
         holder.join()
         assert saved is True
-        assert ticks >= 10  # ~0.3 s of 5 ms ticks: the loop kept running
+        assert turns == 100
     finally:
+        release.set()
         await store.close()
 
 
@@ -155,12 +151,15 @@ async def test_a_lock_held_too_long_fails_the_event_and_writes_nothing(
     try:
         plan = await new_plan(store)
         monkeypatch.setattr(store._direct, "busy_timeout", 0.1)
-        holding = threading.Event()
-        holder = threading.Thread(target=_hold_write_lock, args=(path, 0.5, holding))
+        holding, release = threading.Event(), threading.Event()
+        holder = threading.Thread(target=_hold_write_lock_until, args=(path, holding, release))
         holder.start()
         holding.wait()
-        with pytest.raises(sqlite3.OperationalError, match="locked"):
-            await answer(store, GROUP, BOB, "goals", ["x"])
+        try:  # the lock is held for as long as the write tries, however long that takes
+            with pytest.raises(sqlite3.OperationalError, match="locked"):
+                await answer(store, GROUP, BOB, "goals", ["x"])
+        finally:
+            release.set()
         holder.join()
         # Nothing was written, and the store works on.
         async with store.session(GROUP) as s:

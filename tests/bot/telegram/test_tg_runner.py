@@ -99,7 +99,7 @@ def test_run_bot_polls_the_base_url_from_the_environment(tmp_path: Path) -> None
             text=True,
         )
         try:
-            deadline = time.monotonic() + 30
+            deadline = time.monotonic() + 60
             while not api.sent() and time.monotonic() < deadline and proc.poll() is None:
                 time.sleep(0.05)
             assert api.sent(), "the bot never answered the /plan update"
