@@ -291,6 +291,7 @@ def test_example_config_loads_as_is_and_with_every_setting_uncommented(env, tmp_
         "token",
         "api_base_url",
         "mode",
+        "retry_delay",
         "listen",
         "port",
         "url",
