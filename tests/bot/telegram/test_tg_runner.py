@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from tg_fake_api import FakeBotApi
+from tg_fake_api import FakeBotApi, plan_update
 from tg_offline import Member
 from tg_support import TOKEN, current_plan, make_settings
 
@@ -77,19 +77,7 @@ def test_run_bot_polls_the_base_url_from_the_environment(tmp_path: Path) -> None
     )
     with FakeBotApi() as api:
         env["PARTNERBOT_API_BASE_URL"] = api.base_url
-        api.updates.append(
-            {
-                "update_id": 1,
-                "message": {
-                    "message_id": 1,
-                    "date": int(time.time()),
-                    "chat": {"id": 4242, "type": "private", "first_name": "Aino"},
-                    "from": {"id": 4242, "is_bot": False, "first_name": "Aino"},
-                    "text": "/plan",
-                    "entities": [{"type": "bot_command", "offset": 0, "length": 5}],
-                },
-            }
-        )
+        api.updates.append(plan_update())
         proc = subprocess.Popen(
             [sys.executable, "-c", script],
             env=env,

@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import IO
 
 import pytest
-from tg_fake_api import FakeBotApi
+from tg_fake_api import FakeBotApi, plan_update
 from tg_support import TOKEN
 
 from bot.telegram.startup import backoff
@@ -132,20 +132,6 @@ def closed_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return int(s.getsockname()[1])
-
-
-def plan_update() -> dict[str, object]:
-    return {
-        "update_id": 1,
-        "message": {
-            "message_id": 1,
-            "date": int(time.time()),
-            "chat": {"id": 4242, "type": "private", "first_name": "Aino"},
-            "from": {"id": 4242, "is_bot": False, "first_name": "Aino"},
-            "text": "/plan",
-            "entities": [{"type": "bot_command", "offset": 0, "length": 5}],
-        },
-    }
 
 
 def assert_backoff(retries: list[tuple[str, str, int, float]], host: str) -> None:

@@ -14,6 +14,21 @@ from urllib.parse import parse_qs
 from tg_offline import BOT_USER, chat_dict
 
 
+def plan_update(chat_id: int = 4242, update_id: int = 1) -> dict[str, Any]:
+    """The update of a member sending /plan in a private chat, as Telegram sends it."""
+    return {
+        "update_id": update_id,
+        "message": {
+            "message_id": 1,
+            "date": int(time.time()),
+            "chat": {"id": chat_id, "type": "private", "first_name": "Aino"},
+            "from": {"id": chat_id, "is_bot": False, "first_name": "Aino"},
+            "text": "/plan",
+            "entities": [{"type": "bot_command", "offset": 0, "length": 5}],
+        },
+    }
+
+
 class FakeBotApi:
     """Answers getMe, sendMessage, getUpdates (from a queue) and the rest with ``true``.
 
