@@ -300,11 +300,12 @@ async def _agreement(url: str, name: str, language: str) -> dict[str, Any]:
     from bot.console import console_chat
     from flows.service import PlanningService
     from flows.texts import t
+    from storage.preflight import sqlite_writable
     from storage.store import SqlStore
 
     try:
-        # Never migrate here: the file may be read-only, and a plan is read as it was stored.
-        store = await SqlStore.open(url, migrate=False)
+        # An older SQLite file is brought up to date, unless it is read-only (export only reads).
+        store = await SqlStore.open(url, migrate=sqlite_writable(url))
     except Exception as exc:
         logging.getLogger(__name__).debug("opening the database failed", exc_info=True)
         detail = " ".join(str(exc).split()) or type(exc).__name__

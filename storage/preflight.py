@@ -69,6 +69,15 @@ def check_sqlite(url: URL, *, write: bool = True) -> None:
     _check_file(path, write=write)
 
 
+def sqlite_writable(url: str) -> bool:
+    """Whether ``url`` is a SQLite file that may be written (and so migrated) here."""
+    parsed = async_url(url)
+    if parsed.get_backend_name() != "sqlite" or is_sqlite_memory(parsed):
+        return False
+    path = Path(parsed.database or "").expanduser()
+    return path.is_file() and not _read_only(path) and not _read_only(path.parent)
+
+
 def _read_only(place: Path) -> bool:
     """Not writable for us, or marked read-only for everybody (no write bit at all), which
     counts even for root: whoever did that meant the data to stay as it is."""
