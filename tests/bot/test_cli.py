@@ -138,14 +138,25 @@ def _tables(db: Path) -> set[str]:
     return {name for (name,) in rows if not name.startswith("sqlite_")}
 
 
-@pytest.fixture
-def planned_db(tmp_path: Path) -> Path:
-    db = tmp_path / "p.db"
+@pytest.fixture(scope="module")
+def two_plans(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A database where two associations have begun a plan in ``partnerbot chat``."""
+    folder = tmp_path_factory.mktemp("plans")
+    db = folder / "p.db"
     for association in ("Club", "Choir"):
-        done = partnerbot(tmp_path, "chat", "--db", str(db), "--association", association,
+        done = partnerbot(folder, "chat", "--db", str(db), "--association", association,
                           stdin="1\n")  # fmt: skip
         assert done.returncode == 0, done.stderr
     assert _plans(db) == 2
+    return db
+
+
+@pytest.fixture
+def planned_db(two_plans: Path, tmp_path: Path) -> Path:
+    """A copy of ``two_plans`` for one test to change."""
+    db = tmp_path / "p.db"
+    with closing(sqlite3.connect(two_plans)) as source, closing(sqlite3.connect(db)) as copy:
+        source.backup(copy)
     return db
 
 
