@@ -172,10 +172,11 @@ async def test_a_lock_held_too_long_fails_the_event_and_writes_nothing(
 async def test_checkpoints_run_and_the_wal_restarts(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """What the driver guarantees, whatever the scheduling: checkpoints run every
-    CHECKPOINT_EVERY commits, one past WAL_LIMIT copies the whole WAL with writers held back,
-    and the next commit then starts the WAL from its beginning. (The WAL file's size on disk
-    depends on how commits and the checkpoint thread interleave, so it is not asserted.)"""
+    """What the driver guarantees: checkpoints run every CHECKPOINT_EVERY commits; one past
+    WAL_LIMIT, with this store's writers held back, copies the whole WAL; the next commit then
+    starts the WAL from its beginning. Each checkpoint is let finish before the next answer, so
+    no read of ours overlaps it (a reader's snapshot may hold a checkpoint back: a matter of
+    scheduling). The WAL file's size on disk is not asserted: it depends on that scheduling."""
     monkeypatch.setattr(sqlite_direct, "CHECKPOINT_EVERY", 20)
     # Every checkpoint after the first finds the WAL over the limit: a complete one.
     monkeypatch.setattr(sqlite_direct, "WAL_LIMIT", 0)
@@ -186,7 +187,7 @@ async def test_checkpoints_run_and_the_wal_restarts(
     member = MemberRef("9", "Nine")
 
     async def settled() -> None:
-        """Wait for the checkpoint in flight, if any."""
+        """Wait for the checkpoint in flight, if any (the loop runs its other tasks)."""
         if driver._catch_up is not None:
             await driver._catch_up
         if driver._pending is not None:
@@ -196,14 +197,14 @@ async def test_checkpoints_run_and_the_wal_restarts(
         await new_plan(store, answers={"filler": "x" * 3000})
         for n in range(200):
             assert await answer(store, GROUP, member, "n", n)
-            await asyncio.sleep(0)  # as between updates: the loop runs its other tasks
-        await settled()
+            await settled()
         # Checkpoints ran, and the last one copied every frame of the WAL.
         assert driver.wal_frames > 0
         assert driver.backfilled == driver.wal_frames
         frames_before = driver.wal_frames
         # So the next commit writes the WAL from its start: it holds just that commit.
         assert await answer(store, GROUP, member, "n", 200)
+        await settled()
         reader = sqlite3.connect(path)
         try:
             _busy, frames_now, _copied = reader.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchone()
