@@ -149,6 +149,7 @@ class Round:
         bot = app.bot
         process = app.process_update
         processor = app.update_processor
+        settle = getattr(variant, "settle", None)  # Partnerbot's calls sent alongside
         de_json = Update.de_json
         loads = json.loads
         clock = time.perf_counter
@@ -170,6 +171,8 @@ class Round:
                 t0 = clock()
                 update = de_json(loads(raw), bot)
                 await processor.process_update(update, process(update))
+                if settle is not None:
+                    await settle()
                 elapsed = clock() - t0
                 cpu += cpu_clock() - c0
                 latencies[index] = elapsed

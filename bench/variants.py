@@ -133,6 +133,13 @@ class Partnerbot(Variant):
         unpace(self.app.bot.rate_limiter)
         await super().start()
 
+    async def settle(self) -> None:
+        """Wait for what the last update sent alongside (the tap's answer, redraws): part of
+        the update's work, and the member's next tap reads the redrawn buttons."""
+        from bot.telegram.deps import DEPS
+
+        await self.app.bot_data[DEPS].redraws.drain()
+
     async def close(self) -> None:
         await super().close()
         if self.store is not None:

@@ -127,7 +127,7 @@ async def calibrate(directory: Path | None = None) -> Script:
         variant = Partnerbot(default_sqlite_url(path))
         await variant.start()
         try:
-            return await _walk(variant, t("result.tasks"))
+            return await _walk(variant, t("result.title", form=""))
         finally:
             await variant.close()
 
@@ -155,6 +155,8 @@ async def _walk(variant: Any, result_marker: str) -> Script:
         await variant.app.update_processor.process_update(
             update, variant.app.process_update(update)
         )
+        if hasattr(variant, "settle"):
+            await variant.settle()
         calls = _calls(api.record, tapped_id)
         api.record = None
         if kind == "tap":

@@ -67,7 +67,7 @@ be reached, the bot retries: after 1 s, then twice as long each time up to 60 s
 
 EXPORT_DESCRIPTION = """\
 Write the finished plan of an association as a one-page agreement draft: goals, what each side
-gives, the tasks with their owners, money and visibility, contact people and a review date.
+gives, the tasks with their owners and why, money and time, contact people and a review date.
 
 Formats: md (Markdown text), pdf (a printable page) and json (the same facts as data, UTF-8).
 Without --format the format follows the file name's ending (.pdf, .json), else md.

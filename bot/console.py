@@ -20,6 +20,7 @@ from typing import Any, Protocol, TextIO
 from bot.text import clean
 from flows.events import Back, Event, Restart, Skip, Start, Summary, Text
 from flows.model import ChatRef, MemberRef
+from flows.render import progress_text
 from flows.reply import INFO, QUESTION, RESULT, REVIEW, Reply
 from flows.texts import t
 
@@ -31,8 +32,10 @@ GOODBYE = "Goodbye."
 HELP = """\
 Answer each question by typing:
   a number         1            (the option with that number)
-  a label          Volunteers   (the option's text; the start of it is enough when unique)
-  several options  1,3,4        (for questions where you can pick more than one)
+  a label          Volunteers   (the option's text, in any case; a part of it is enough
+                                when only one option has it)
+  several options  1,3,4        (for questions where you can pick more than one;
+                   1 3 4        commas or spaces between the numbers)
   your own words                (for open questions)
 Commands:
   /back     go back to the previous question
@@ -98,9 +101,7 @@ class _Console:
             return fallback.format(**params)
 
     def progress(self, reply: Reply) -> str:
-        assert reply.progress is not None
-        n, total = reply.progress
-        return self.text("ui.progress", "Question {n} of {total}", n=n, total=total)
+        return progress_text(reply, self.language)
 
     def say(self, text: str = "") -> None:
         self.stdout.write(text + "\n")
@@ -115,7 +116,7 @@ class _Console:
         if reply.kind == REVIEW:
             what = "Type a number or a label."
         elif reply.question_kind == "multi":
-            what = "Type numbers or labels separated by commas (like 1,3)."
+            what = "Type numbers or labels with commas or spaces between them (like 1,3 or 1 3)."
         elif reply.options:
             what = "Type a number or a label."
         else:
@@ -137,8 +138,12 @@ class _Console:
             lines.append("")
         if reply.kind == QUESTION and reply.progress:
             lines.append(self.progress(reply))
-        if reply.text:
-            lines.append(reply.text.rstrip())
+        # Refused input says what to type; the console has no buttons to tap.
+        text = reply.plain_text if reply.plain_text is not None else reply.text
+        if text:
+            lines.append(text.rstrip())
+        if reply.details:  # a terminal scrolls: the whole reasoning at once
+            lines += ["", reply.details.rstrip()]
         lines.extend(reply.notes)
         multi = reply.question_kind == "multi" and reply.kind == QUESTION
         for number, option in enumerate(reply.options, 1):

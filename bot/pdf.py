@@ -80,8 +80,9 @@ def agreement_pdf(doc: dict[str, Any], lang: str = "en") -> bytes:
             row.cell(f"{owner} ({task['claimed_by']})" if task["claimed_by"] else owner)
 
     heading(t("export.money", lang))
-    for key in ("money", "cost_split", "visibility", "time_span"):
+    for key in ("money", "commitment", "time_span"):
         line(f"{t(f'q.{key}.short', lang)}: {doc[key] or none}")
+    line(f"{t('export.visibility', lang)}: {doc['visibility'] or none}")
 
     heading(t("export.contacts", lang))
     line(", ".join(doc["contacts"]) or none)

@@ -35,9 +35,11 @@ from flows.render import (
     answer_text,
     current_reply,
     invalid_reply,
+    listed_votes,
     notice,
     option_labels,
-    result_text,
+    result_details,
+    result_summary,
     review_reply,
     summary_reply,
 )
@@ -62,19 +64,31 @@ def new_plan(language: str = "en", group: bool = False) -> Plan:
     return Plan(id=None, state=FIRST, language=language, meta={"group": group} if group else {})
 
 
-def result_reply(plan: Plan) -> Reply:
+def result_reply(plan: Plan, **extra: Any) -> Reply:
+    """The recommendation: a short first message, with the reasoning in ``details``."""
     rec = recommend(plan.answers)
     tasks = split(rec.forms, plan.answers)
+    header = None
+    if plan.meta.get("group") and plan.meta.get("last_answered"):
+        header = plan.meta.get("credit", {}).get(plan.meta["last_answered"], {}).get("line")
     return Reply(
         kind=kinds.RESULT,
-        text=result_text(plan.answers, rec, tasks, plan.language),
+        text=result_summary(plan.answers, rec, plan.language),
+        details=result_details(plan.answers, rec, tasks, plan.language),
         plan_id=plan.id,
         version=plan.version,
+        header=header,
+        **extra,
     )
 
 
 def apply(plan: Plan, member: MemberRef, event: ev.Event) -> Outcome:
     lang = plan.language
+    if plan.status != DONE and plan.state != REVIEW and not _asked(plan):
+        # Stored at a question the questionnaire no longer asks (it changed since, or an
+        # answer was edited around it): carry on at the first open question.
+        plan = plan.copy()
+        plan.state = first_unanswered(plan.answers)
     if isinstance(event, ev.Summary):
         reply = result_reply(plan) if plan.status == DONE else summary_reply(plan, lang)
         return Outcome(plan, reply)
@@ -96,9 +110,11 @@ def apply(plan: Plan, member: MemberRef, event: ev.Event) -> Outcome:
                 return Outcome(plan, notice(kinds.INVALID, "ui.bad_button", lang, plan))
             return _answer(plan, member, question, value)
         case ev.Toggle(question=question, option=option):
-            return _toggle(plan, question, option)
-        case ev.Done(question=question):
-            return _done(plan, member, question)
+            return _toggle(plan, member, question, option)
+        case ev.Done(question=question, use=use):
+            return _done(plan, member, question, use)
+        case ev.Revote(question=question):
+            return _revote(plan, member, question)
         case ev.Back(question=question):
             if question is not None and question != plan.state:
                 return _stale(plan)  # a Back button on an earlier question's message
@@ -114,6 +130,10 @@ def apply(plan: Plan, member: MemberRef, event: ev.Event) -> Outcome:
             fresh.id, fresh.version = plan.id, plan.version
             return Outcome(fresh, current_reply(fresh, lang), changed=True)
     raise TypeError(f"unknown event {event!r}")
+
+
+def _asked(plan: Plan) -> bool:
+    return is_question(plan.state) and by_key(plan.state).applies(plan.answers)
 
 
 def _stale(plan: Plan, question: str | None = None) -> Outcome:
@@ -162,6 +182,14 @@ def _advance(plan: Plan, member: MemberRef, key: str, value: Any, trigger: str) 
     new.answers[key] = value
     new.meta.setdefault("answered_by", {})[key] = member.name
     new.meta.get("selection", {}).pop(key, None)
+    new.meta.get("spread", {}).pop(key, None)
+    if new.meta.get("group"):
+        # Who answered, truthfully (median of the votes, who ticked what): kept with the plan,
+        # and shown on top of the next step until that one is answered.
+        credit = credit_for(plan, member, key, value)
+        new.meta.setdefault("credit", {})[key] = credit
+        new.meta["last_answered"] = key
+        new.meta.get("ticks", {}).pop(key, None)
     # After an edit from the review, go on to what is still unanswered, else back to review.
     editing = new.meta.get("editing", False)
     target = first_unanswered(new.answers) if editing else next_key(key, new.answers)
@@ -178,29 +206,34 @@ def _advance(plan: Plan, member: MemberRef, key: str, value: Any, trigger: str) 
         answer_text=answer_text(by_key(key), value, new.language),
         answered_by=member.name,
         changed=True,
-        notes=_spread_note(plan, key, new.language),
     )
     return Outcome(new, reply, True, (AnswerRecord(key, value, member),))
 
 
-def _spread_note(plan: Plan, key: str, lang: str) -> tuple[str, ...]:
-    votes = plan.meta.get("votes", {}).get(key) or {}
-    values = [v["value"] for v in votes.values()]
-    if len(values) > 1 and max(values) - min(values) >= WIDE_SPREAD:
-        return (t("note.wide_spread", lang, low=min(values), high=max(values)),)
-    return ()
-
-
 def _vote(plan: Plan, member: MemberRef, key: str, value: int) -> Outcome:
-    """In a group a scale question collects one vote per member; Done applies the median."""
+    """In a group a scale question collects one vote per member; Done applies the median.
+
+    Each vote also goes into the answer history (``{"vote": n}``), so who voted what is kept.
+    """
     new = plan.copy()
     votes = new.meta.setdefault("votes", {}).setdefault(key, {})
     votes[member.user_id] = {"name": member.name, "value": value}
+    new.meta.get("spread", {}).pop(key, None)  # a new vote: the group looks again at Done
+    reply = current_reply(new, new.language, answered_by=member.name, changed=True)
+    return Outcome(new, reply, True, (AnswerRecord(key, {"vote": value}, member),))
+
+
+def _revote(plan: Plan, member: MemberRef, key: str) -> Outcome:
+    if key != plan.state or key not in plan.meta.get("spread", {}):
+        return _stale(plan, key)
+    new = plan.copy()
+    new.meta["votes"].pop(key, None)
+    new.meta["spread"].pop(key, None)
     reply = current_reply(new, new.language, answered_by=member.name, changed=True)
     return Outcome(new, reply, True)
 
 
-def _toggle(plan: Plan, key: str, option: str) -> Outcome:
+def _toggle(plan: Plan, member: MemberRef, key: str, option: str) -> Outcome:
     if key != plan.state:
         return _stale(plan, key)
     question = by_key(key)
@@ -212,10 +245,54 @@ def _toggle(plan: Plan, key: str, option: str) -> Outcome:
         current = list(plan.answers.get(key) or [])
     chosen = set(current) ^ {option}
     new.meta["selection"][key] = [o for o in question.options if o in chosen]
-    return Outcome(new, current_reply(new, new.language, changed=True), True)
+    records: tuple[AnswerRecord, ...] = ()
+    if new.meta.get("group"):
+        # Who ticked what, for the credit when the question is closed, and for the history.
+        ticks = new.meta.setdefault("ticks", {}).setdefault(key, {})
+        if option in chosen:
+            ticks[option] = member.name
+        else:
+            ticks.pop(option, None)
+        records = (AnswerRecord(key, {"tick": option, "on": option in chosen}, member),)
+    return Outcome(new, current_reply(new, new.language, changed=True), True, records)
 
 
-def _done(plan: Plan, member: MemberRef, key: str) -> Outcome:
+def credit_for(plan: Plan, member: MemberRef, key: str, value: Any) -> dict[str, str]:
+    """How a group's answer came about: ``line`` heads the next step, ``answer`` (the answer
+    with who gave which part) goes in the summary and review."""
+    lang = plan.language
+    question = by_key(key)
+    shown = answer_text(question, value, lang)
+    votes = plan.meta.get("votes", {}).get(key) or {}
+    ticks = plan.meta.get("ticks", {}).get(key) or {}
+    # Only the closing member took part: a plain "Answered by Anna" says it all.
+    if {v["name"] for v in votes.values()} <= {member.name}:
+        votes = {}
+    if set(ticks.values()) <= {member.name}:
+        ticks = {}
+    if question.kind == SCALE and votes and value is not None:
+        listed = listed_votes(votes)
+        answer = t("ui.credit_median_answer", lang, value=value, votes=listed)
+    elif question.kind == MULTI and ticks and value:
+        labels = option_labels(question, lang)
+        answer = ", ".join(
+            t("ui.credit_pick", lang, option=labels[o], name=ticks[o]) if o in ticks else labels[o]
+            for o in value
+        )
+    else:
+        return {
+            "line": t("ui.answered_by", lang, name=member.name, answer=shown),
+            "answer": t("ui.credit_by", lang, answer=shown, name=member.name),
+            "name": member.name,
+        }
+    return {
+        "line": t("ui.credit_group", lang, answer=answer, name=member.name),
+        "answer": answer,
+        "name": member.name,
+    }
+
+
+def _done(plan: Plan, member: MemberRef, key: str, use: int | None = None) -> Outcome:
     if key != plan.state:
         return _stale(plan, key)
     question = by_key(key)
@@ -230,7 +307,17 @@ def _done(plan: Plan, member: MemberRef, key: str) -> Outcome:
         votes = plan.meta.get("votes", {}).get(key) or {}
         if not votes:
             return _invalid(plan, Invalid("no_votes"))
-        median = round(statistics.median(v["value"] for v in votes.values()))
+        values = [v["value"] for v in votes.values()]
+        median = round(statistics.median(values))
+        if use is not None:
+            if plan.meta.get("spread", {}).get(key) != median or use != median:
+                return _stale(plan)  # the votes changed since "Use 3" was shown
+        elif max(values) - min(values) >= WIDE_SPREAD:
+            # Far apart: ask the group before moving on ("Use 3" or "Vote again").
+            new = plan.copy()
+            new.meta.setdefault("spread", {})[key] = median
+            reply = current_reply(new, new.language, answered_by=member.name, changed=True)
+            return Outcome(new, reply, True)
         return _advance(plan, member, key, median, "answer")
     return Outcome(plan, notice(kinds.INVALID, "ui.bad_button", plan.language, plan))
 
@@ -244,6 +331,7 @@ def _back(plan: Plan) -> Outcome:
         return _invalid(plan, Invalid("first_question"))
     new = plan.copy()
     new.state = moved
+    new.meta.pop("last_answered", None)
     return Outcome(new, current_reply(new, new.language, changed=True), True)
 
 
@@ -266,6 +354,7 @@ def _edit(plan: Plan, key: str) -> Outcome:
     new = plan.copy()
     new.state = moved
     new.meta["editing"] = True
+    new.meta.pop("last_answered", None)
     return Outcome(new, current_reply(new, new.language, changed=True), True)
 
 
@@ -278,11 +367,5 @@ def _finish(plan: Plan) -> Outcome:
     rec = recommend(new.answers)
     tasks = split(rec.forms, new.answers)
     new.meta["result"] = {"form": rec.form, "combined_with": rec.combined_with}
-    reply = Reply(
-        kind=kinds.RESULT,
-        text=result_text(new.answers, rec, tasks, new.language),
-        plan_id=new.id,
-        version=new.version,
-        changed=True,
-    )
-    return Outcome(new, reply, True, tasks=tasks)
+    new.meta.pop("last_answered", None)
+    return Outcome(new, result_reply(new, changed=True), True, tasks=tasks)

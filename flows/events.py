@@ -46,7 +46,19 @@ class Toggle:
 
 @dataclass(frozen=True)
 class Done:
-    """Apply the current selection of a multi-select question (or the votes of a scale)."""
+    """Apply the current selection of a multi-select question (or the votes of a scale).
+
+    ``use`` answers the group's "Use 3 / Vote again" question after a wide spread of votes:
+    the middle value the member agreed to. When the votes changed meanwhile, nothing is applied.
+    """
+
+    question: str
+    use: int | None = None
+
+
+@dataclass(frozen=True)
+class Revote:
+    """In a group, clear the votes on a scale question so that everyone votes again."""
 
     question: str
 
@@ -125,7 +137,7 @@ class TickTask:
 
 
 Conversation = (
-    Start | Answer | Text | Toggle | Done | Back | Skip | Edit | Finish | Restart | Summary
+    Start | Answer | Text | Toggle | Done | Revote | Back | Skip | Edit | Finish | Restart | Summary
 )
 Work = ShowChecklist | TickItem | AddItem | ShowTasks | ClaimTask | TickTask
 Event = Conversation | Work

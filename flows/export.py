@@ -13,8 +13,8 @@ from typing import Any
 from flows.model import ChecklistRecord, Plan, TaskRecord
 from flows.questionnaire import by_key, is_question
 from flows.recommend import give_and_get, recommend
-from flows.render import answer_text
-from flows.tasks import PHASES
+from flows.render import answer_text, note_text, owner_text, reason_text
+from flows.tasks import PHASES, split
 from flows.texts import t
 from flows.workboard import item_label
 
@@ -39,6 +39,8 @@ def agreement(
     rec = recommend(plan.answers)
     give, get = give_and_get(plan.answers)
     answered_by = plan.meta.get("answered_by", {})
+    # Reasons are not stored with the tasks: the same answers give the same split again.
+    reasons = {task.key: task for task in split(rec.forms, plan.answers)}
     return {
         "title": t("export.title", lang),
         "association": association,
@@ -68,7 +70,8 @@ def agreement(
                 "task": t(f"task.{task.key}", lang),
                 "phase": t(f"phase.{task.phase}", lang),
                 "owner": task.owner,
-                "owner_name": t(f"party.{task.owner}", lang),
+                "owner_name": owner_text(task, lang),
+                "reason": reason_text(reasons[task.key], lang) if task.key in reasons else "",
                 "claimed_by": task.claimed_by,
                 "done": task.done_by is not None,
             }
@@ -77,15 +80,16 @@ def agreement(
             if task.phase == phase
         ],
         "money": _answer(plan, "money"),
-        "cost_split": _answer(plan, "cost_split"),
-        "visibility": _answer(plan, "visibility"),
+        "commitment": _answer(plan, "commitment"),
+        # No question settles visibility: the agreement leaves it for the parties to fill in.
+        "visibility": None,
         "time_span": _answer(plan, "time_span"),
         "contacts": sorted(
             set(answered_by.values()) | {task.claimed_by for task in tasks if task.claimed_by}
         ),
         "review_date": (today + REVIEW_AFTER).isoformat(),
         "checklist": [{"item": item_label(item, lang), "done": item.done} for item in items],
-        "notes": [t(f"note.{n}", lang) for n in rec.notes],
+        "notes": [note_text(n, plan.answers, lang) for n in rec.notes],
     }
 
 
@@ -120,18 +124,19 @@ def markdown(doc: dict[str, Any], lang: str = "en") -> str:
         f"- {t('export.we_get', lang)}: {', '.join(doc['we_get']) or none}",
         "",
         f"## {t('export.tasks', lang)}",
-        f"| {t('export.task', lang)} | {t('export.phase', lang)} | {t('export.owner', lang)} |",
-        "|---|---|---|",
+        f"| {t('export.task', lang)} | {t('export.phase', lang)} | {t('export.owner', lang)} "
+        f"| {t('export.why', lang)} |",
+        "|---|---|---|---|",
     ]
     for task in doc["tasks"]:
         owner = task["owner_name"] + (f" ({task['claimed_by']})" if task["claimed_by"] else "")
-        lines.append(f"| {task['task']} | {task['phase']} | {owner} |")
+        lines.append(f"| {task['task']} | {task['phase']} | {owner} | {task['reason']} |")
     lines += [
         "",
         f"## {t('export.money', lang)}",
         f"- {t('q.money.short', lang)}: {doc['money'] or none}",
-        f"- {t('q.cost_split.short', lang)}: {doc['cost_split'] or none}",
-        f"- {t('q.visibility.short', lang)}: {doc['visibility'] or none}",
+        f"- {t('q.commitment.short', lang)}: {doc['commitment'] or none}",
+        f"- {t('export.visibility', lang)}: {doc['visibility'] or none}",
         f"- {t('q.time_span.short', lang)}: {doc['time_span'] or none}",
         "",
         f"## {t('export.contacts', lang)}",

@@ -91,11 +91,20 @@ def _clone(value: Any) -> Any:
 
 @dataclass(frozen=True)
 class AnswerRecord:
-    """One accepted answer, kept as history (``value`` None means skipped or cleared)."""
+    """One accepted answer, kept as history (``value`` None means skipped or cleared).
+
+    In a group the history also keeps each member's part in a joint answer: a vote on a
+    scale (``{"vote": 3}``) and a tick on a multi-select (``{"tick": "money", "on": True}``).
+    """
 
     question: str
     value: Any
     member: MemberRef
+
+    @property
+    def contribution(self) -> bool:
+        """A member's vote or tick towards a group's answer, not an answer itself."""
+        return isinstance(self.value, dict)
 
 
 @dataclass(frozen=True)
@@ -104,11 +113,14 @@ class TaskRecord:
 
     key: str
     phase: str  # "prepare" | "run" | "follow_up"
-    owner: str  # US | PARTNER | TOGETHER
-    resource: str | None
+    owner: str  # US | PARTNER (TOGETHER only in plans finished before tasks had a lead)
+    resource: str | None  # the resource that decided the owner, if one did
     claimed_by: str | None = None  # the member of our side who took it
     done_by: str | None = None
     done_at: str | None = None  # ISO 8601, UTC
+    # Why the owner has the task: a key under ``reason.``; worked out again from the answers,
+    # not stored (``flows.tasks.split`` is deterministic).
+    reason: str | None = field(default=None, compare=False)
 
 
 @dataclass(frozen=True)

@@ -1,7 +1,7 @@
 """Typed input to answer values: a number, an option label, a comma list, a 1-5 value, text.
 
-Shared by every transport, so "2", "Event" and "joint event" mean the same in a terminal and in
-a Telegram message.
+Shared by every transport, so "2", "A joint event" and "joint EVENT" mean the same in a
+terminal and in a Telegram message. Lists may be "1,3", "1 3" or "event, network".
 """
 
 from __future__ import annotations
@@ -30,7 +30,10 @@ def _norm(text: str) -> str:
 
 
 def pick(text: str, options: list[tuple[str, str]]) -> str | Invalid:
-    """One option from (key, label) pairs by number, key, label, or unique label prefix."""
+    """One option from (key, label) pairs by number, key, label, or a unique part of a label.
+
+    Any case. A part that fits several labels is refused, naming them, rather than guessed.
+    """
     wanted = _norm(text)
     if not wanted:
         return Invalid("empty_choice", {"count": len(options)})
@@ -39,13 +42,45 @@ def pick(text: str, options: list[tuple[str, str]]) -> str | Invalid:
         if 1 <= number <= len(options):
             return options[number - 1][0]
         return Invalid("out_of_range", {"number": number, "count": len(options)})
+    if _NUMBERS.fullmatch(wanted):
+        return Invalid("one_only")
     for key, label in options:
         if wanted in (_norm(key), _norm(label)):
             return key
-    prefixed = [key for key, label in options if _norm(label).startswith(wanted)]
-    if len(prefixed) == 1:
-        return prefixed[0]
+    # A label that starts with the text wins over one that merely contains it.
+    for fits in (_starts, _contains):
+        found = [(key, label) for key, label in options if fits(_norm(label), wanted)]
+        if len(found) == 1:
+            return found[0][0]
+        if len(found) > 1:
+            labels = ", ".join(label for _key, label in found)
+            return Invalid("ambiguous", {"text": text.strip()[:40], "labels": labels})
     return Invalid("unknown_option", {"text": text.strip()[:40], "count": len(options)})
+
+
+# Several numbers in one piece ("1 3"): a list, where one option was expected.
+_NUMBERS = re.compile(r"\d+(?:\s+\d+)+")
+
+
+def _starts(label: str, wanted: str) -> bool:
+    return label.startswith(wanted)
+
+
+def _contains(label: str, wanted: str) -> bool:
+    # Whole words only, so "art" does not pick "Partner".
+    return re.search(rf"(?:^|\W){re.escape(wanted)}(?:\W|$)", label) is not None
+
+
+def _pieces(text: str) -> list[str]:
+    """The items of a typed list: split at commas and semicolons, and numbers at spaces."""
+    pieces: list[str] = []
+    for part in re.split(r"[,;]", text):
+        part = part.strip()
+        if _NUMBERS.fullmatch(_norm(part)):
+            pieces += part.split()
+        elif part:
+            pieces.append(part)
+    return pieces
 
 
 def parse(question: Question, text: str, labels: dict[str, str]) -> Any:
@@ -66,7 +101,7 @@ def parse(question: Question, text: str, labels: dict[str, str]) -> Any:
         found = pick(text, options)
         return int(found) if isinstance(found, str) else Invalid("scale")
     if question.kind == MULTI:
-        parts = [p for p in re.split(r"[,;]", text) if p.strip()]
+        parts = _pieces(text)
         if not parts:
             return Invalid("empty_multi", {"count": len(options)})
         chosen: list[str] = []

@@ -15,6 +15,9 @@ class PlanSession(Protocol):
     async def current_plan(self) -> Plan | None:
         """The chat's latest plan (open or done), or None when it has none."""
 
+    async def plans(self) -> list[Plan]:
+        """The chat's latest plans (open or done), newest first."""
+
     async def create_plan(self, plan: Plan, member: MemberRef) -> Plan:
         """Store a new plan (the association and member rows are created when missing).
 

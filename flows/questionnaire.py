@@ -1,10 +1,12 @@
 """The planning questions, declared as data.
 
-Three stages, as the guide orders the work: know yourselves, know the partner, agree the work.
-Each option may add weights to the six forms (``flows.forms``); ``flows.recommend`` sums them.
-A question's ``when`` names an earlier answer it depends on, so branches skip what does not
-apply (network questions only with several organisations, money questions only where money is
-involved). Texts live in the locale files under ``q.<key>`` and ``opt.<option_set>.<option>``.
+Four parts, as the guide orders the work: your association, the partner, the plan, time and
+money. Each option may add weights to the six forms (``flows.forms``); ``flows.recommend`` sums
+them. A question's ``when`` names earlier answers it depends on, so a plan skips what earlier
+answers already imply: an unknown partner is not rated, the value conflict is asked about a
+company or a partner whose values are not close, network questions only come with several
+organisations. Texts live in the locale files under ``q.<key>`` and
+``opt.<option_set>.<option>``; a part's name under ``part.<key>``.
 """
 
 from __future__ import annotations
@@ -12,7 +14,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
-from typing import Any
+from typing import Any, Protocol
 
 from flows.forms import ADVOCACY, CORPORATE, EVENT, INFORMATION, NETWORK, STRATEGIC
 
@@ -21,13 +23,16 @@ MULTI = "multi"
 SCALE = "scale"
 TEXT = "text"
 
-KNOW_US = "us"
-KNOW_PARTNER = "partner"
-AGREE_WORK = "work"
+# The parts of the questionnaire, in order; progress is shown as "Part 2 of 4 — the partner".
+OUR_SIDE = "us"
+PARTNER_SIDE = "partner"
+THE_PLAN = "plan"
+TIME_AND_MONEY = "means"
+PARTS: tuple[str, ...] = (OUR_SIDE, PARTNER_SIDE, THE_PLAN, TIME_AND_MONEY)
 
 SCALE_VALUES: tuple[str, ...] = ("1", "2", "3", "4", "5")
 
-# What a party can bring; the same list serves "we offer", "we need" and "partner offers".
+# What a party can bring; the same list serves "we offer", "we look for" and "partner offers".
 RESOURCES: tuple[str, ...] = (
     "knowledge",  # factual knowledge of a subject
     "lived_expertise",  # everyday expertise from lived experience
@@ -43,6 +48,17 @@ RESOURCES: tuple[str, ...] = (
 Weights = Mapping[str, Mapping[str, int]]
 
 
+def chosen(value: Any) -> set[str]:
+    """The option keys an answer holds (one for a choice or scale, several for a multi)."""
+    if value is None:
+        return set()
+    return {str(v) for v in value} if isinstance(value, list) else {str(value)}
+
+
+class Condition(Protocol):
+    def holds(self, answers: Mapping[str, Any]) -> bool: ...
+
+
 @dataclass(frozen=True)
 class When:
     """Ask a question only when an earlier answer includes (or excludes) some options."""
@@ -55,21 +71,31 @@ class When:
         value = answers.get(self.question)
         if value is None:  # unanswered or skipped: the dependent question does not apply
             return False
-        chosen = {str(v) for v in value} if isinstance(value, list) else {str(value)}
-        if self.any_of and not chosen & set(self.any_of):
+        picked = chosen(value)
+        if self.any_of and not picked & set(self.any_of):
             return False
-        return not chosen & set(self.none_of)
+        return not picked & set(self.none_of)
+
+
+@dataclass(frozen=True)
+class Either:
+    """Ask a question when any one of several conditions holds."""
+
+    conditions: tuple[When, ...]
+
+    def holds(self, answers: Mapping[str, Any]) -> bool:
+        return any(c.holds(answers) for c in self.conditions)
 
 
 @dataclass(frozen=True)
 class Question:
     key: str
     kind: str
-    stage: str
+    part: str
     options: tuple[str, ...] = ()
     option_set: str = ""  # locale group of the option texts; defaults to the key
     skippable: bool = False
-    when: When | None = None
+    when: Condition | None = None
     max_length: int = 600
     weights: Weights = field(default_factory=lambda: MappingProxyType({}))
 
@@ -88,12 +114,16 @@ def _w(**per_option: dict[str, int]) -> Weights:
 # One-letter names keep the weight tables readable as tables.
 E, A, I, N, C, S = EVENT, ADVOCACY, INFORMATION, NETWORK, CORPORATE, STRATEGIC  # noqa: E741
 
+# The partner is not known yet: nothing about it can be rated.
+KNOWN_PARTNER = When("partner_kind", none_of=("unknown",))
+NO_PARTNER_YET = When("partner_kind", any_of=("unknown",))
+
 QUESTIONS: tuple[Question, ...] = (
-    # --- Stage 1: know yourselves -------------------------------------------------------------
+    # --- Part 1: your association -------------------------------------------------------------
     Question(
         "aims",
         MULTI,
-        KNOW_US,
+        OUR_SIDE,
         (
             "joint_event",
             "joint_voice",
@@ -107,17 +137,25 @@ QUESTIONS: tuple[Question, ...] = (
             joint_event={E: 5},
             joint_voice={A: 5},
             share_information={I: 5},
-            build_network={N: 5},
+            build_network={N: 5, I: 2},  # a network's gain is open information (guide)
             raise_funds={C: 5},
             develop_long_term={S: 5},
-            new_activity={S: 3, E: 1},
+            new_activity={E: 5, S: 3},  # a regular activity is a series of joint events
         ),
     ),
     Question(
         "strategy_goal",
         CHOICE,
-        KNOW_US,
-        ("more_members", "visibility", "influence", "better_services", "funding", "competence"),
+        OUR_SIDE,
+        (
+            "more_members",
+            "visibility",
+            "influence",
+            "better_services",
+            "funding",
+            "competence",
+            "other",
+        ),
         weights=_w(
             more_members={E: 2, C: 1},
             visibility={E: 2, A: 1, C: 1},
@@ -127,12 +165,19 @@ QUESTIONS: tuple[Question, ...] = (
             competence={S: 3, I: 1},
         ),
     ),
-    Question("strategy_detail", TEXT, KNOW_US, skippable=True),
-    Question("target_benefit", TEXT, KNOW_US),
+    # Only when none of the listed goals fits: the member names it.
+    Question(
+        "strategy_detail",
+        TEXT,
+        OUR_SIDE,
+        skippable=True,
+        when=When("strategy_goal", any_of=("other",)),
+    ),
+    Question("target_benefit", TEXT, OUR_SIDE),
     Question(
         "we_offer",
         MULTI,
-        KNOW_US,
+        OUR_SIDE,
         RESOURCES,
         option_set="resource",
         weights=_w(
@@ -146,31 +191,11 @@ QUESTIONS: tuple[Question, ...] = (
             equipment={E: 1},
         ),
     ),
-    Question(
-        "we_need",
-        MULTI,
-        KNOW_US,
-        RESOURCES,
-        option_set="resource",
-        skippable=True,
-        weights=_w(
-            knowledge={I: 2, S: 1},
-            lived_expertise={I: 1},
-            special_skills={S: 2},
-            volunteers={E: 1},
-            premises={E: 1},
-            channels={A: 1, E: 1},
-            contacts={N: 1, I: 1},
-            money={C: 3},
-            equipment={E: 1, C: 1},
-        ),
-    ),
-    Question("same_theme", TEXT, KNOW_US, skippable=True),
-    # --- Stage 2: know the partner ------------------------------------------------------------
+    # --- Part 2: the partner ------------------------------------------------------------------
     Question(
         "partner_kind",
         CHOICE,
-        KNOW_PARTNER,
+        PARTNER_SIDE,
         ("association", "several", "company", "public_body", "unknown"),
         weights=_w(
             association={E: 1, I: 1, A: 1},
@@ -180,19 +205,37 @@ QUESTIONS: tuple[Question, ...] = (
             unknown={I: 1, E: 1},
         ),
     ),
+    # Without a partner, the guide's advice is to map who works on the same theme nearby.
+    Question("same_theme", TEXT, PARTNER_SIDE, skippable=True, when=NO_PARTNER_YET),
     Question(
-        "partner_name",
-        TEXT,
-        KNOW_PARTNER,
+        "we_need",
+        MULTI,
+        PARTNER_SIDE,
+        RESOURCES,
+        option_set="resource",
         skippable=True,
-        max_length=200,
-        when=When("partner_kind", none_of=("unknown",)),
+        when=NO_PARTNER_YET,
+        weights=_w(
+            knowledge={I: 2},
+            lived_expertise={I: 1},
+            special_skills={S: 1},
+            volunteers={E: 1},
+            premises={E: 1},
+            channels={A: 1, E: 1},
+            contacts={N: 1, I: 1},
+            money={C: 3},
+            equipment={E: 1},
+        ),
+    ),
+    Question(
+        "partner_name", TEXT, PARTNER_SIDE, skippable=True, max_length=200, when=KNOWN_PARTNER
     ),
     Question(
         "field_closeness",
         SCALE,
-        KNOW_PARTNER,
+        PARTNER_SIDE,
         SCALE_VALUES,
+        when=KNOWN_PARTNER,
         weights=_w(
             **{
                 "1": {E: 1},
@@ -206,28 +249,38 @@ QUESTIONS: tuple[Question, ...] = (
     Question(
         "value_closeness",
         SCALE,
-        KNOW_PARTNER,
+        PARTNER_SIDE,
         SCALE_VALUES,
+        when=KNOWN_PARTNER,
         weights=_w(**{"3": {E: 1}, "4": {A: 1, S: 1}, "5": {A: 2, S: 2, N: 1}}),
     ),
+    # Asked of a company, or of any partner whose values are not close to ours.
     Question(
         "value_conflict",
         CHOICE,
-        KNOW_PARTNER,
+        PARTNER_SIDE,
         ("none", "tobacco", "alcohol", "gambling", "other"),
+        when=Either(
+            (
+                When("partner_kind", any_of=("company",)),
+                When("value_closeness", any_of=("1", "2", "3")),
+            )
+        ),
     ),
     Question(
         "value_conflict_detail",
         TEXT,
-        KNOW_PARTNER,
+        PARTNER_SIDE,
         skippable=True,
+        max_length=200,
         when=When("value_conflict", none_of=("none",)),
     ),
     Question(
         "acquaintance",
         CHOICE,
-        KNOW_PARTNER,
+        PARTNER_SIDE,
         ("not_met", "met", "worked_once", "long_history"),
+        when=KNOWN_PARTNER,
         weights=_w(
             not_met={I: 2, E: 1},
             met={E: 2, I: 1},
@@ -238,10 +291,11 @@ QUESTIONS: tuple[Question, ...] = (
     Question(
         "partner_offers",
         MULTI,
-        KNOW_PARTNER,
+        PARTNER_SIDE,
         RESOURCES,
         option_set="resource",
         skippable=True,
+        when=KNOWN_PARTNER,
         weights=_w(
             knowledge={I: 1, S: 1},
             lived_expertise={A: 1},
@@ -254,35 +308,29 @@ QUESTIONS: tuple[Question, ...] = (
             equipment={E: 1},
         ),
     ),
-    # --- Stage 3: agree the work --------------------------------------------------------------
+    # --- Part 3: the plan ---------------------------------------------------------------------
     Question(
         "time_span",
         CHOICE,
-        AGREE_WORK,
-        ("one_day", "campaign", "ongoing", "several_years"),
+        THE_PLAN,
+        ("one_day", "campaign", "about_year", "ongoing", "several_years"),
         weights=_w(
             one_day={E: 4},
-            campaign={A: 3, C: 2, E: 1},
-            ongoing={I: 3, N: 2},
+            campaign={A: 3, C: 2, E: 1},  # "a few weeks"; the key is kept for stored plans
+            about_year={E: 2, I: 1, S: 1},
+            ongoing={I: 2, N: 2, E: 1},  # also a regular activity with no end date
             several_years={S: 4, N: 1},
         ),
     ),
     Question(
-        "org_count",
-        CHOICE,
-        AGREE_WORK,
-        ("three_to_five_equal", "many_equal", "one_leads"),
-        when=When("partner_kind", any_of=("several",)),
-        weights=_w(three_to_five_equal={N: 3}, many_equal={N: 4, A: 1}, one_leads={E: 1, A: 1}),
-    ),
-    Question(
         "network_basis",
         MULTI,
-        AGREE_WORK,
-        ("common_needs", "shared_objectives", "shared_culture", "mutual_trust"),
+        THE_PLAN,
+        ("equal_say", "common_needs", "shared_objectives", "shared_culture", "mutual_trust"),
         skippable=True,
         when=When("partner_kind", any_of=("several",)),
         weights=_w(
+            equal_say={N: 2},
             common_needs={N: 2},
             shared_objectives={N: 2},
             shared_culture={N: 1},
@@ -290,55 +338,50 @@ QUESTIONS: tuple[Question, ...] = (
         ),
     ),
     Question(
+        "public_voice",
+        CHOICE,
+        THE_PLAN,
+        ("statement", "campaign", "not_now"),
+        when=When("aims", any_of=("joint_voice",)),
+        weights=_w(statement={A: 2}, campaign={A: 2}),
+    ),
+    Question("success_measure", TEXT, THE_PLAN),
+    # --- Part 4: time and money, asked apart --------------------------------------------------
+    Question(
         "money",
         CHOICE,
-        AGREE_WORK,
-        ("none", "shared_costs", "sponsor", "member_offers", "joint_product", "joint_funding"),
+        TIME_AND_MONEY,
+        (
+            "none",
+            "shared_costs",
+            "sponsor",
+            "member_offers",
+            "joint_product",
+            "sales_share",
+            "joint_funding",
+        ),
         weights=_w(
             none={I: 1, A: 1},
             shared_costs={E: 2},
             sponsor={C: 3, E: 1},
-            member_offers={C: 3},
+            member_offers={C: 4},
             joint_product={C: 4},
+            sales_share={C: 4},
             joint_funding={S: 3},
         ),
     ),
     Question(
-        "cost_split",
-        CHOICE,
-        AGREE_WORK,
-        ("equal", "by_use", "we_pay_more", "partner_pays_more"),
-        when=When("money", none_of=("none",)),
-    ),
-    Question(
-        "visibility",
-        CHOICE,
-        AGREE_WORK,
-        ("no_logos", "logos", "joint_brand", "partner_campaign"),
-        skippable=True,
-        when=When("money", none_of=("none",)),
-        weights=_w(logos={C: 1, E: 1}, joint_brand={S: 1, C: 1}, partner_campaign={C: 2}),
-    ),
-    Question(
-        "public_voice",
-        CHOICE,
-        AGREE_WORK,
-        ("statement", "campaign", "not_now"),
-        weights=_w(statement={A: 4}, campaign={A: 3, C: 1}),
-    ),
-    Question(
         "commitment",
         CHOICE,
-        AGREE_WORK,
+        TIME_AND_MONEY,
         ("few_hours", "some_days", "monthly", "substantial"),
         weights=_w(
             few_hours={I: 2},
             some_days={E: 2, A: 1},
-            monthly={N: 1, A: 1, C: 1},
+            monthly={N: 1, A: 1, C: 1, E: 1},
             substantial={S: 3},
         ),
     ),
-    Question("success_measure", TEXT, AGREE_WORK),
 )
 
 _INDEX: dict[str, int] = {q.key: i for i, q in enumerate(QUESTIONS)}
@@ -387,3 +430,18 @@ def first_unanswered(answers: Mapping[str, Any]) -> str:
         if q.key not in answers:
             return q.key
     return REVIEW
+
+
+def effective(answers: Mapping[str, Any]) -> dict[str, Any]:
+    """The answers that count: those of questions the plan asks now.
+
+    An answer to a question that stopped applying (the member changed an earlier answer) is
+    kept in storage but no longer weighs on the recommendation or the split.
+    """
+    return {q.key: answers[q.key] for q in applicable(answers) if q.key in answers}
+
+
+def part_of(key: str) -> tuple[int, str]:
+    """(number of the part, counting from 1; part key) of question ``key``."""
+    part = by_key(key).part
+    return PARTS.index(part) + 1, part

@@ -6,22 +6,24 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from flows import reply as kinds
-from flows.model import Plan, TaskRecord
+from flows.model import DONE, PARTNER, TOGETHER, US, Plan, TaskRecord
 from flows.parse import Invalid
 from flows.questionnaire import (
     MULTI,
-    QUESTIONS,
+    PARTS,
     REVIEW,
     SCALE,
     TEXT,
     Question,
     applicable,
     by_key,
+    effective,
     is_question,
+    part_of,
 )
-from flows.recommend import Recommendation, give_and_get
+from flows.recommend import MAP_THE_FIELD, VALUE_CONFLICT, Recommendation, give_and_get
 from flows.reply import Option, Reply
-from flows.tasks import PHASES, balance
+from flows.tasks import PHASES, is_joint, recurring
 from flows.texts import has, t
 
 FINISH = "finish"
@@ -44,20 +46,31 @@ def answer_text(question: Question, value: Any, lang: str) -> str:
 
 
 def progress(plan: Plan) -> tuple[int, int] | None:
-    """(number of the current question, questions expected in all).
+    """(part of the questionnaire the current question is in, parts in all).
 
-    A branch whose deciding question is still unanswered is counted in, so the total only ever
-    shrinks as answers close branches (a total that grows feels like moving goalposts).
+    Parts, not a question count: branches change how many questions a plan asks, and a total
+    that moves ("9 of 22", then "13 of 21") unsettles. The part only ever moves on by one.
     """
-    answers = plan.answers
-    expected = [
-        q.key
-        for q in QUESTIONS
-        if q.applies(answers) or (q.when is not None and q.when.question not in answers)
-    ]
-    if plan.state not in expected:
+    if not is_question(plan.state):
         return None
-    return expected.index(plan.state) + 1, len(expected)
+    return part_of(plan.state)[0], len(PARTS)
+
+
+def number(plan: Plan) -> int | None:
+    """The current question's place among the questions this plan asks (from 1).
+
+    Earlier answers fix which questions come before, so it grows by one per answer.
+    """
+    keys = [q.key for q in applicable(plan.answers)]
+    return keys.index(plan.state) + 1 if plan.state in keys else None
+
+
+def progress_text(reply: Reply, lang: str) -> str:
+    """The progress line of a question ("Part 2 of 4 — the partner (question 6)")."""
+    assert reply.progress is not None
+    n, total = reply.progress
+    part = t(f"part.{reply.part}", lang) if reply.part else ""
+    return t("ui.progress", lang, n=n, total=total, part=part, number=reply.number or n)
 
 
 def _selected(question: Question, plan: Plan) -> set[str]:
@@ -75,16 +88,11 @@ def question_reply(plan: Plan, lang: str, **extra: Any) -> Reply:
     selected = _selected(question, plan)
     labels = option_labels(question, lang)
     lines = [t(f"q.{question.key}.text", lang)]
-    votes = plan.meta.get("votes", {}).get(question.key)
-    if question.kind == SCALE and votes:
-        lines.append(
-            t(
-                "ui.votes",
-                lang,
-                count=len(votes),
-                names=", ".join(f"{v['name']} {v['value']}" for v in votes.values()),
-            )
-        )
+    group = bool(plan.meta.get("group"))
+    spread: int | None = None
+    if group:
+        lines += _group_lines(plan, question, labels, lang)
+        spread = plan.meta.get("spread", {}).get(question.key)
     previous = plan.answers.get(question.key)
     if question.kind == TEXT and previous:
         lines.append(t("ui.previous_answer", lang, answer=previous))
@@ -97,13 +105,63 @@ def question_reply(plan: Plan, lang: str, **extra: Any) -> Reply:
         question_kind=question.kind,
         options=tuple(Option(k, labels[k], k in selected) for k in question.options),
         progress=progress(plan),
+        part=part_of(question.key)[1],
+        number=number(plan),
         skippable=question.skippable,
         can_go_back=plan.state != applicable(plan.answers)[0].key,
         plan_id=plan.id,
         version=plan.version,
         notes=notes + ((t(hint_key, lang),) if has(hint_key, lang) else ()),
+        header=_header(plan) if group else None,
+        spread=spread,
         **extra,
     )
+
+
+def _header(plan: Plan) -> str | None:
+    """The credit of the step answered just before this one (see ``credit_for``)."""
+    last = plan.meta.get("last_answered")
+    credit = plan.meta.get("credit", {}).get(last) if last else None
+    return credit["line"] if credit else None
+
+
+def listed_votes(votes: Mapping[str, Mapping[str, Any]]) -> str:
+    """ "Anna 3, Äänekoski 2, Đorđe 5": every member's vote, by name."""
+    ordered = sorted(votes.values(), key=lambda v: (str(v["name"]).casefold(), v["value"]))
+    return ", ".join(f"{v['name']} {v['value']}" for v in ordered)
+
+
+def _group_lines(plan: Plan, question: Question, labels: dict[str, str], lang: str) -> list[str]:
+    """A group's progress on the open question: blind votes, or who ticked what."""
+    if question.kind == SCALE:
+        votes = plan.meta.get("votes", {}).get(question.key) or {}
+        values = [v["value"] for v in votes.values()]
+        if question.key in plan.meta.get("spread", {}):
+            return [
+                t(
+                    "ui.spread_ask",
+                    lang,
+                    low=min(values),
+                    high=max(values),
+                    votes=listed_votes(votes),
+                    median=plan.meta["spread"][question.key],
+                )
+            ]
+        if votes:
+            # Blind: who has voted, not what, so early votes do not sway later ones.
+            names = ", ".join(v["name"] for v in votes.values())
+            return [t("ui.votes_blind", lang, count=len(votes), names=names)]
+        return [t("ui.vote_hint", lang)]
+    if question.kind == MULTI:
+        ticks = plan.meta.get("ticks", {}).get(question.key) or {}
+        if ticks:
+            picks = ", ".join(
+                t("ui.credit_pick", lang, option=labels[o], name=name)
+                for o, name in ticks.items()
+                if o in labels
+            )
+            return [t("ui.ticked_by", lang, picks=picks)]
+    return []
 
 
 def answers_lines(plan: Plan, lang: str) -> list[str]:
@@ -111,9 +169,13 @@ def answers_lines(plan: Plan, lang: str) -> list[str]:
     for question in applicable(plan.answers):
         if question.key in plan.answers:
             value = answer_text(question, plan.answers[question.key], lang)
+            credit = plan.meta.get("credit", {}).get(question.key)
             by = plan.meta.get("answered_by", {}).get(question.key)
-            who = f" ({by})" if by and plan.meta.get("group") else ""
-            lines.append(f"• {t(f'q.{question.key}.short', lang)}: {value}{who}")
+            if credit and plan.meta.get("group"):
+                value = credit["answer"]  # e.g. "3 (median of Anna 3, Ben 2, Carl 5)"
+            elif by and plan.meta.get("group"):
+                value = f"{value} ({by})"
+            lines.append(f"• {t(f'q.{question.key}.short', lang)}: {value}")
     return lines
 
 
@@ -149,14 +211,37 @@ def summary_reply(plan: Plan, lang: str) -> Reply:
     return Reply(kind=kinds.INFO, text=text, plan_id=plan.id, version=plan.version)
 
 
+def plans_reply(plans: Sequence[Plan], lang: str) -> Reply:
+    """The chat's plans, newest first, and which one the checklist and tasks are about."""
+    lines = [t("ui.plans_title", lang)]
+    work = next((p for p in plans if p.status == DONE), None)
+    for position, plan in enumerate(plans):
+        answered = sum(1 for value in plan.answers.values() if value is not None)
+        if plan.status == DONE:
+            form = (plan.meta.get("result") or {}).get("form")
+            name = t(f"form.{form}.name", lang) if form else t("ui.plans_finished", lang)
+            line = t("ui.plans_done", lang, form=name)
+            if plan is work:
+                line += t("ui.plans_work", lang)
+        elif position == 0:
+            line = t("ui.plans_open", lang, answered=answered)
+        else:
+            line = t("ui.plans_closed", lang, answered=answered)
+        lines.append(line)
+    return Reply(kind=kinds.INFO, text="\n".join(lines), plan_id=plans[0].id)
+
+
 def invalid_reply(plan: Plan | None, problem: Invalid, lang: str) -> Reply:
-    text = t(f"invalid.{problem.key}", lang, **problem.params)
+    """What was wrong and what is expected instead; ``plain_text`` says it without buttons."""
+    text = plain = t(f"invalid.{problem.key}", lang, **problem.params)
     if plan is not None and is_question(plan.state):
-        expected = t(f"expect.{by_key(plan.state).kind}", lang)
-        text = f"{text} {expected}"
+        kind = by_key(plan.state).kind
+        text = f"{text} {t(f'expect.{kind}', lang)}"
+        plain = f"{plain} {t(f'expect_typed.{kind}', lang)}"
     return Reply(
         kind=kinds.INVALID,
         text=text,
+        plain_text=plain,
         question=plan.state if plan else None,
         plan_id=plan.id if plan else None,
         version=plan.version if plan else None,
@@ -179,61 +264,124 @@ def _resource_list(resources: Sequence[str], lang: str) -> str:
     return ", ".join(t(f"opt.resource.{r}", lang) for r in resources)
 
 
-def result_text(
+def owner_text(task: TaskRecord, lang: str) -> str:
+    """Who is accountable: "us", "partner", or for a joint task "together, we lead"."""
+    if task.owner == TOGETHER:  # a plan finished before every task had one lead
+        return t("party.together", lang)
+    if is_joint(task):
+        return t(f"party.lead_{task.owner}", lang)
+    return t(f"party.{task.owner}", lang)
+
+
+def reason_text(task: TaskRecord, lang: str) -> str:
+    """Why the owner has the task, in one short line ("they offer premises"), or ""."""
+    if task.reason is None:
+        return ""
+    resource = t(f"resource.{task.resource}", lang) if task.resource else ""
+    return t(f"reason.{task.reason}", lang, resource=resource)
+
+
+def task_line(task: TaskRecord, lang: str) -> str:
+    line = f"{t(f'task.{task.key}', lang)} — {owner_text(task, lang)}"
+    why = reason_text(task, lang)
+    return f"{line} ({why})" if why else line
+
+
+def note_text(key: str, answers: Mapping[str, Any], lang: str) -> str:
+    """A note, with what the member typed where the note quotes it."""
+    answers = effective(answers)
+    if key == VALUE_CONFLICT:
+        typed = str(answers.get("value_conflict_detail") or "").strip().rstrip(".")
+        what = typed or answer_text(by_key("value_conflict"), answers["value_conflict"], lang)
+        return t("note.value_conflict", lang, what=what)
+    if key == MAP_THE_FIELD:
+        return t("note.map_the_field", lang, names=str(answers.get("same_theme", "")).strip())
+    return t(f"note.{key}", lang)
+
+
+def task_counts(tasks: Sequence[TaskRecord]) -> dict[str, int]:
+    """Tasks each side leads, and how many of them are done together."""
+    return {
+        "us": sum(task.owner == US for task in tasks),
+        "partner": sum(task.owner == PARTNER for task in tasks),
+        "together": sum(is_joint(task) for task in tasks),
+    }
+
+
+# A result's first message: one phone screen (about 700 characters), less the form's own text.
+SUMMARY_BUDGET = 640
+
+
+def result_summary(answers: Mapping[str, Any], rec: Recommendation, lang: str) -> str:
+    """The result's first message: the form, what it is, a combination, and the warnings
+    when they fit one phone screen (else how many there are: they are in the details)."""
+    answers = effective(answers)
+    name = t(f"form.{rec.form}.name", lang)
+    notes = [note_text(n, answers, lang) for n in rec.notes]
+    if rec.no_partner:
+        # No partner yet: the guide's advice is the result; the form is for later.
+        lines = [t("result.find_title", lang), *[f"• {n}" for n in notes], ""]
+        lines.append(t("result.then", lang, form=name))
+        notes = []
+    else:
+        lines = [t("result.title", lang, form=name), t(f"form.{rec.form}.about", lang)]
+    if rec.combined_with:
+        other = t(f"form.{rec.combined_with}.name", lang)
+        about = t(f"form.{rec.combined_with}.combine", lang)
+        lines += ["", t("result.combined", lang, form=other, about=about)]
+    if notes:
+        full = ["", *[f"⚠ {n}" for n in notes]]
+        if len("\n".join(lines + full)) <= SUMMARY_BUDGET:
+            lines += full
+        else:
+            lines += ["", t("result.notes_count", lang, count=len(notes))]
+    return "\n".join(lines)
+
+
+def result_details(
     answers: Mapping[str, Any],
     rec: Recommendation,
     tasks: Sequence[TaskRecord],
     lang: str,
 ) -> str:
-    name = t(f"form.{rec.form}.name", lang)
-    lines = [t("result.title", lang, form=name), t(f"form.{rec.form}.about", lang)]
-    if rec.combined_with:
-        other = t(f"form.{rec.combined_with}.name", lang)
-        lines += [
-            "",
-            t(
-                "result.combined",
-                lang,
-                form=other,
-                about=t(f"form.{rec.combined_with}.combine", lang),
-            ),
-        ]
+    """The reasoning behind the result: warnings, the answers that weighed most, benefits,
+    who does what, and the balance of give and get."""
+    answers = effective(answers)
+    # Without a partner the notes are the first message already.
+    notes = [] if rec.no_partner else [note_text(n, answers, lang) for n in rec.notes]
+    lines: list[str] = []
+    if notes:
+        lines += [t("result.notes", lang), *[f"⚠ {n}" for n in notes], ""]
+    if rec.no_partner:
+        lines += [t(f"form.{rec.form}.about", lang), ""]
     if rec.reasons:
-        lines += ["", t("result.why", lang)]
+        lines += [t("result.why", lang)]
         for reason in rec.reasons:
             question = by_key(reason.question)
             lines.append(
                 f"• {t(f'q.{question.key}.short', lang)}: "
                 f"{answer_text(question, _typed(question, reason.option), lang)}"
             )
-    lines += ["", t("result.benefits", lang)]
-    for form in rec.forms:
-        lines.append(f"• {t(f'form.{form}.benefits', lang)}")
-    if rec.notes:
-        lines += ["", t("result.notes", lang)]
-        lines += [f"⚠ {t(f'note.{n}', lang)}" for n in rec.notes]
+        lines.append("")
+    lines += [t("result.benefits", lang)]
+    lines += [f"• {t(f'form.{form}.benefits', lang)}" for form in rec.forms]
     lines += ["", t("result.tasks", lang)]
+    if recurring(answers) and not rec.no_partner:
+        lines.append(t("result.recurring", lang))
     for phase in PHASES:
         phase_tasks = [task for task in tasks if task.phase == phase]
-        if not phase_tasks:
-            continue
-        lines.append(t(f"phase.{phase}", lang))
-        for task in phase_tasks:
-            lines.append(f"  • {t(f'task.{task.key}', lang)} — {t(f'party.{task.owner}', lang)}")
+        if phase_tasks:
+            lines.append(t(f"phase.{phase}", lang))
+            lines += [f"  • {task_line(task, lang)}" for task in phase_tasks]
+    if rec.no_partner:
+        return "\n".join(lines)
     give, get = give_and_get(answers)
-    counts = balance(list(tasks), give, get).tasks
     lines += [
         "",
         t("result.balance", lang),
         t("result.we_give", lang, what=_resource_list(give, lang)),
         t("result.we_get", lang, what=_resource_list(get, lang)),
-        t(
-            "result.task_counts",
-            lang,
-            us=counts["us"],
-            partner=counts["partner"],
-            together=counts["together"],
-        ),
+        t("result.task_counts", lang, **task_counts(tasks)),
     ]
     return "\n".join(lines)
 

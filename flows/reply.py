@@ -30,7 +30,9 @@ class Reply:
     question: str | None = None  # the key of the question shown, if any
     question_kind: str | None = None  # "choice" | "multi" | "scale" | "text"
     options: tuple[Option, ...] = ()
-    progress: tuple[int, int] | None = None  # (number of this question, questions in the flow)
+    progress: tuple[int, int] | None = None  # (part of the questionnaire, parts in all)
+    part: str | None = None  # the key of that part ("partner"); its name is ``part.<key>``
+    number: int | None = None  # the question's place in this plan: one more per answer
     skippable: bool = False
     can_go_back: bool = False
     plan_id: int | None = None
@@ -41,3 +43,13 @@ class Reply:
     changed: bool = False  # True when the event changed stored state
     notes: tuple[str, ...] = field(default=())  # extra lines (e.g. warnings)
     page: tuple[int, int] | None = None  # (page shown, counting from 0; pages in all)
+    # The same message for a transport without buttons (the console): no word of tapping.
+    plain_text: str | None = None
+    # In a group: who answered the step before and how ("Group: 3 (median of …) — closed by
+    # Đorđe"). Shown on top of every drawing of this step, so no redraw loses it.
+    header: str | None = None
+    # In a group, a scale whose votes lie far apart: the middle value the group may use
+    # (the transport offers "Use 3" and "Vote again" instead of the scale).
+    spread: int | None = None
+    # RESULT: the full reasoning, shown on request (the first message stays short).
+    details: str | None = None

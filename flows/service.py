@@ -12,9 +12,9 @@ from flows import reply as kinds
 from flows.checklist import items as checklist_items
 from flows.conversation import apply, new_plan
 from flows.export import agreement
-from flows.model import DONE, ChatRef, MemberRef
+from flows.model import DONE, ChatRef, MemberRef, Plan
 from flows.ports import PlanSession, PlanStore
-from flows.render import current_reply, notice
+from flows.render import current_reply, notice, plans_reply
 from flows.reply import Reply
 from flows.workboard import apply_work, plan_forms
 
@@ -25,6 +25,17 @@ WORK_ATTEMPTS = 5
 
 def _utc_now() -> datetime:
     return datetime.now(UTC)
+
+
+async def work_plan(session: PlanSession) -> Plan | None:
+    """The plan the checklist, the task board and the agreement are about: the current plan
+    when it is finished, else the latest finished one (a /restart does not take the work of a
+    finished plan out of reach), else the open plan (its preparation steps)."""
+    current = await session.current_plan()
+    if current is None or current.status == DONE:
+        return current
+    finished = next((p for p in await session.plans() if p.status == DONE), None)
+    return finished or current
 
 
 class PlanningService:
@@ -87,7 +98,7 @@ class PlanningService:
     ) -> Reply | None:
         """One attempt at a checklist or task-board event; None when it lost a race."""
         async with self.store.session(chat) as session:
-            plan = await session.current_plan()
+            plan = await work_plan(session)
             if plan is None:
                 return notice(kinds.INFO, "ui.no_plan", self.language)
             if plan_id is not None and plan.id != plan_id:
@@ -116,7 +127,7 @@ class PlanningService:
     async def agreement(self, chat: ChatRef, today: date | None = None) -> dict[str, Any] | Reply:
         """The finished plan as agreement data (for every export format), or why not."""
         async with self.store.session(chat) as session:
-            plan = await session.current_plan()
+            plan = await work_plan(session)
             if plan is None:
                 return notice(kinds.INFO, "ui.no_plan", self.language)
             if plan.status != DONE or plan.id is None:
@@ -125,6 +136,14 @@ class PlanningService:
             items = checklist_items(await session.checklist(plan.id), plan_forms(plan))
             day = today or self.clock().date()
             return agreement(plan, chat.title or chat.chat_id, tasks, items, day)
+
+    async def plans(self, chat: ChatRef) -> Reply:
+        """The chat's plans, newest first: which is open, which are finished."""
+        async with self.store.session(chat) as session:
+            plans = await session.plans()
+        if not plans:
+            return notice(kinds.INFO, "ui.no_plan", self.language)
+        return plans_reply(plans, self.language)
 
     async def forget(self, chat: ChatRef) -> Reply:
         """Delete everything stored for the chat's association."""

@@ -12,11 +12,12 @@ from dataclasses import dataclass, replace
 from flows import checklist
 from flows import events as ev
 from flows import reply as kinds
-from flows.model import DONE, PARTNER, TOGETHER, US, ChecklistRecord, MemberRef, Plan, TaskRecord
+from flows.model import DONE, TOGETHER, US, ChecklistRecord, MemberRef, Plan, TaskRecord
 from flows.parse import Invalid
-from flows.render import invalid_reply, notice
+from flows.render import invalid_reply, notice, owner_text
 from flows.reply import Option, Reply
-from flows.texts import t
+from flows.tasks import is_joint
+from flows.texts import has, t
 
 CLAIM = "claim:"
 TICK = "tick:"
@@ -47,18 +48,24 @@ def item_label(item: ChecklistRecord, lang: str) -> str:
 def checklist_reply(
     plan: Plan, items: Sequence[ChecklistRecord], page: int, group: bool, **extra: object
 ) -> Reply:
+    """One page of the checklist: numbered lines (who ticked an item comes first, so a narrow
+    screen cuts the end of the item, not the name), and one option per item, labelled with
+    its number."""
     lang = plan.language
     shown, page = checklist.page_of(items, page)
+    first = page * checklist.PAGE_SIZE + 1
     done = sum(item.done for item in items)
     lines = [t("check.title", lang, done=done, total=len(items))]
     if not plan_forms(plan):
         lines.append(t("check.preparation_only", lang))
+    lines.append("")
     options = []
-    for item in shown:
+    for number, item in enumerate(shown, start=first):
         label = item_label(item, lang)
         if group and item.done_by:
             label = t("check.done_by", lang, label=label, name=item.done_by)
-        options.append(Option(item.key, label, item.done))
+        lines.append(f"{number}. {'☑' if item.done else '☐'} {label}")
+        options.append(Option(item.key, str(number), item.done))
     return Reply(
         kind=kinds.CHECKLIST,
         text="\n".join(lines),
@@ -70,27 +77,38 @@ def checklist_reply(
     )
 
 
-def _task_line(task: TaskRecord, lang: str) -> str:
-    owner = t(f"party.{task.owner}", lang)
+def task_short(key: str, number: int, lang: str) -> str:
+    """A task's button label: its short name, numbered like its line in the text."""
+    short = f"task_short.{key}"
+    return f"{number}. {t(short, lang)}" if has(short, lang) else str(number)
+
+
+def _task_line(number: int, task: TaskRecord, lang: str) -> str:
+    name = t(f"task.{task.key}", lang)
+    if task.done_by:  # the name first: a narrow screen cuts the end of a line
+        return t("board.done_line", lang, number=number, name=task.done_by, task=name)
+    owner = owner_text(task, lang)
     if task.claimed_by:
         owner = t("board.claimed", lang, party=owner, name=task.claimed_by)
-    mark = "☑" if task.done_by else "☐"
-    done = t("board.done_by", lang, name=task.done_by) if task.done_by else ""
-    return f"{mark} {t(f'task.{task.key}', lang)} — {owner}{done}"
+    return t("board.line", lang, number=number, task=name, owner=owner)
 
 
 def board_reply(plan: Plan, tasks: Sequence[TaskRecord], page: int, **extra: object) -> Reply:
+    """One page of the task board: a line per task, and per task a tick option (its short
+    name) and, for a task of our side nobody has taken, a claim option."""
     lang = plan.language
     shown, page = _page(tasks, page)
+    first = page * checklist.PAGE_SIZE + 1
     done = sum(1 for task in tasks if task.done_by)
     lines = [t("board.title", lang, done=done, total=len(tasks)), ""]
-    lines += [_task_line(task, lang) for task in tasks]
     options: list[Option] = []
-    for task in shown:
-        name = t(f"task.{task.key}", lang)
-        options.append(Option(TICK + task.key, name, bool(task.done_by)))
-        if task.owner in (US, TOGETHER) and not task.claimed_by and not task.done_by:
-            options.append(Option(CLAIM + task.key, t("board.claim", lang, task=name)))
+    for number, task in enumerate(shown, start=first):
+        lines.append(_task_line(number, task, lang))
+        options.append(
+            Option(TICK + task.key, task_short(task.key, number, lang), bool(task.done_by))
+        )
+        if _ours_to_take(task) and not task.claimed_by and not task.done_by:
+            options.append(Option(CLAIM + task.key, t("board.claim", lang)))
     return Reply(
         kind=kinds.BOARD,
         text="\n".join(lines),
@@ -100,6 +118,11 @@ def board_reply(plan: Plan, tasks: Sequence[TaskRecord], page: int, **extra: obj
         page=(page, checklist.pages(len(tasks))),
         **extra,  # type: ignore[arg-type]
     )
+
+
+def _ours_to_take(task: TaskRecord) -> bool:
+    """Our members can take our tasks and the joint ones (we do our part of those)."""
+    return task.owner in (US, TOGETHER) or is_joint(task)
 
 
 def _page(tasks: Sequence[TaskRecord], page: int) -> tuple[list[TaskRecord], int]:
@@ -149,7 +172,7 @@ def apply_work(
             task = next((task for task in tasks if task.key == key), None)
             if task is None:
                 return WorkOutcome(notice(kinds.STALE, "ui.bad_button", lang, plan))
-            if task.owner == PARTNER:
+            if not _ours_to_take(task):
                 return WorkOutcome(notice(kinds.INVALID, "board.partners_task", lang, plan))
             if task.claimed_by:
                 return WorkOutcome(

@@ -37,7 +37,7 @@ from sqlalchemy.engine import URL
 from flows.model import AnswerRecord, ChatRef, ChecklistRecord, MemberRef, Plan, TaskRecord
 from storage.member_cache import MemberCache
 from storage.models import CLOSED, OPEN
-from storage.rows import checklist_rows, task_rows
+from storage.rows import checklist_rows, plans_of, task_rows
 
 MAX_CONNECTIONS = 15
 MAX_IDLE = 5
@@ -164,6 +164,10 @@ CURRENT_PLAN = f"""SELECT {_PLAN_COLUMNS} FROM plan JOIN association
 ON association.id = plan.association_id
 WHERE association.transport = $1 AND association.external_id = $2
 ORDER BY plan.id DESC LIMIT 1"""
+RECENT_PLANS = f"""SELECT {_PLAN_COLUMNS} FROM plan JOIN association
+ON association.id = plan.association_id
+WHERE association.transport = $1 AND association.external_id = $2
+ORDER BY plan.id DESC LIMIT 20"""
 
 
 def _scoped(sql: str, first: int) -> dict[bool, str]:
@@ -270,20 +274,17 @@ class PgSession:
     # -- reads ------------------------------------------------------------------------------
 
     async def current_plan(self) -> Plan | None:
-        row = await self._conn.fetchrow(CURRENT_PLAN, self._chat.transport, self._chat.chat_id)
-        if row is None:
-            return None
-        plan_id, association_id, state, version, status, language, answers, meta = row
-        self._association_id = association_id
-        return Plan(
-            id=plan_id,
-            state=state,
-            version=version,
-            status=status,
-            language=language,
-            answers=_loads(answers),
-            meta=_loads(meta),
-        )
+        plans = await self._plans(CURRENT_PLAN)
+        return plans[0] if plans else None
+
+    async def plans(self) -> list[Plan]:
+        return await self._plans(RECENT_PLANS)
+
+    async def _plans(self, sql: str) -> list[Plan]:
+        rows = await self._conn.fetch(sql, self._chat.transport, self._chat.chat_id)
+        if rows:
+            self._association_id = rows[0][1]
+        return plans_of(rows, _loads)
 
     async def last_answer(self, plan_id: int, question: str) -> AnswerRecord | None:
         known, scope = self._scope()

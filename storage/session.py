@@ -56,6 +56,18 @@ def to_iso(at: datetime | None) -> str | None:
     return None if at is None else at.astimezone(UTC).isoformat()
 
 
+def _plan(row: Any) -> Plan:
+    return Plan(
+        id=row.id,
+        state=row.state,
+        version=row.version,
+        status=row.status,
+        language=row.language,
+        answers=row.answers,
+        meta=row.meta,
+    )
+
+
 async def ensure_member(conn: AsyncConnection, association_id: int, member: MemberRef) -> None:
     """Insert the member, or refresh its name (one statement, safe against a racing insert)."""
     stmt = upsert(conn, _MEMBER).values(
@@ -99,15 +111,14 @@ class SqlPlanSession:
         if row is None:
             return None
         self._association_id = row.association_id
-        return Plan(
-            id=row.id,
-            state=row.state,
-            version=row.version,
-            status=row.status,
-            language=row.language,
-            answers=row.answers,
-            meta=row.meta,
-        )
+        return _plan(row)
+
+    async def plans(self) -> list[Plan]:
+        chat = {"chat_transport": self._chat.transport, "chat_id": self._chat.chat_id}
+        rows = (await self._conn.execute(sql.RECENT_PLANS, chat)).all()
+        if rows:
+            self._association_id = rows[0].association_id
+        return [_plan(row) for row in rows]
 
     async def last_answer(self, plan_id: int, question: str) -> AnswerRecord | None:
         stmt = sql.LAST_ANSWER[self._association_id is not None]

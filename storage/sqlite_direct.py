@@ -59,7 +59,7 @@ from typing import Any, TypeVar
 from flows.model import AnswerRecord, ChatRef, ChecklistRecord, MemberRef, Plan, TaskRecord
 from storage.member_cache import MemberCache
 from storage.models import CLOSED, OPEN
-from storage.rows import checklist_rows, task_rows
+from storage.rows import checklist_rows, plans_of, task_rows
 
 T = TypeVar("T")
 
@@ -318,6 +318,10 @@ CURRENT_PLAN = f"""SELECT {_PLAN_COLUMNS} FROM plan JOIN association
 ON association.id = plan.association_id
 WHERE association.transport = ? AND association.external_id = ?
 ORDER BY plan.id DESC LIMIT 1"""
+RECENT_PLANS = f"""SELECT {_PLAN_COLUMNS} FROM plan JOIN association
+ON association.id = plan.association_id
+WHERE association.transport = ? AND association.external_id = ?
+ORDER BY plan.id DESC LIMIT 20"""
 
 
 def _scoped(sql: str) -> dict[bool, str]:
@@ -416,20 +420,17 @@ class SqliteSession:
         return await self._driver.retry(lambda: conn.execute(sql, params).fetchall())
 
     async def current_plan(self) -> Plan | None:
-        rows = await self._rows(CURRENT_PLAN, (self._chat.transport, self._chat.chat_id))
-        if not rows:
-            return None
-        plan_id, association_id, state, version, status, language, answers, meta = rows[0]
-        self._association_id = association_id
-        return Plan(
-            id=plan_id,
-            state=state,
-            version=version,
-            status=status,
-            language=language,
-            answers=_json(answers),
-            meta=_json(meta),
-        )
+        plans = await self._plans(CURRENT_PLAN)
+        return plans[0] if plans else None
+
+    async def plans(self) -> list[Plan]:
+        return await self._plans(RECENT_PLANS)
+
+    async def _plans(self, sql: str) -> list[Plan]:
+        rows = await self._rows(sql, (self._chat.transport, self._chat.chat_id))
+        if rows:
+            self._association_id = rows[0][1]
+        return plans_of(rows, _json)
 
     async def last_answer(self, plan_id: int, question: str) -> AnswerRecord | None:
         known, scope = self._scope()

@@ -55,6 +55,10 @@ CURRENT_PLAN = (
     .limit(1)
 )
 
+# The chat's plans, newest first (/plans; the latest finished one for its checklist and tasks).
+MAX_PLANS = 20
+RECENT_PLANS = CURRENT_PLAN.limit(MAX_PLANS)
+
 
 def _save(scope: ColumnElement[Any]) -> Any:
     # SET parameters may not share a column's name: "new_*".

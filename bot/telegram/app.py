@@ -15,7 +15,15 @@ import logging
 from collections.abc import Awaitable
 from typing import Any
 
-from telegram import BotCommand, Update
+from telegram import (
+    BotCommand,
+    BotCommandScope,
+    BotCommandScopeAllChatAdministrators,
+    BotCommandScopeAllGroupChats,
+    BotCommandScopeAllPrivateChats,
+    BotCommandScopeDefault,
+    Update,
+)
 from telegram.error import TelegramError
 from telegram.ext import Application, ApplicationBuilder, BaseUpdateProcessor
 from telegram.request import BaseRequest
@@ -31,6 +39,16 @@ logger = logging.getLogger(__name__)
 
 # The command menu, in the order members see it. Each has a ui.cmd_<name> description.
 MENU = (*COMMANDS, *work.COMMANDS)
+# Only a group's administrators may use these there, so only their menu lists them.
+ADMIN_ONLY = frozenset({"restart", "forget"})
+# Menus per scope: (scope, commands). Telegram shows a member the most specific one: in a
+# group an administrator gets the administrators' menu, everyone else the groups' one.
+MENU_SCOPES: tuple[tuple[BotCommandScope, tuple[str, ...]], ...] = (
+    (BotCommandScopeDefault(), tuple(c for c in MENU if c not in ADMIN_ONLY)),
+    (BotCommandScopeAllPrivateChats(), MENU),
+    (BotCommandScopeAllGroupChats(), tuple(c for c in MENU if c not in ADMIN_ONLY)),
+    (BotCommandScopeAllChatAdministrators(), MENU),
+)
 
 # Updates in progress at once, over all chats (each may hold a database connection).
 MAX_CONCURRENT_UPDATES = 32
@@ -94,6 +112,7 @@ def build_application(
         .rate_limiter(RateLimiter(max_retries=RATE_LIMIT_RETRIES))
         .concurrent_updates(ChatOrderedUpdateProcessor())
         .post_init(_set_command_menu)
+        .post_stop(_finish_redraws)
     )
     if request is not None:
         builder = builder.request(request)
@@ -108,16 +127,25 @@ def build_application(
     return app
 
 
-def command_menu(language: str) -> list[BotCommand]:
-    return [BotCommand(name, t(f"ui.cmd_{name}", language)) for name in MENU]
+async def _finish_redraws(app: Application[Any, Any, Any, Any, Any, Any]) -> None:
+    """Send the redraws still waiting for their turn before the process stops."""
+    if DEPS in app.bot_data:
+        await app.bot_data[DEPS].redraws.drain()
+
+
+def command_menu(language: str, names: tuple[str, ...] = MENU) -> list[BotCommand]:
+    return [BotCommand(name, t(f"ui.cmd_{name}", language)) for name in names]
 
 
 async def _set_command_menu(app: Application[Any, Any, Any, Any, Any, Any]) -> None:
-    """The default menu in the configured language, plus one per shipped language."""
+    """Per scope, the menu in the configured language, plus one per shipped language."""
     default = app.bot_data[DEPS].language if DEPS in app.bot_data else DEFAULT_LANGUAGE
     try:
-        await app.bot.set_my_commands(command_menu(default))
-        for language in languages():
-            await app.bot.set_my_commands(command_menu(language), language_code=language)
+        for scope, names in MENU_SCOPES:
+            await app.bot.set_my_commands(command_menu(default, names), scope=scope)
+            for language in languages():
+                await app.bot.set_my_commands(
+                    command_menu(language, names), scope=scope, language_code=language
+                )
     except TelegramError as exc:  # a missing menu is no reason not to start
         logger.warning("Could not set the command menu: %s", exc)

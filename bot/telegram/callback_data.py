@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import TypeGuard
 
-from flows.events import Answer, Back, Done, Edit, Event, Finish, Skip, Toggle
+from flows.events import Answer, Back, Done, Edit, Event, Finish, Revote, Skip, Start, Toggle
 from flows.questionnaire import (
     CHOICE,
     MULTI,
@@ -62,6 +62,9 @@ class Action(StrEnum):
     SKIP = "s"
     EDIT = "e"  # review: change one answer
     FINISH = "f"  # review: accept and show the result
+    USE = "u"  # group scale with votes far apart: use the middle value (the option)
+    REVOTE = "r"  # group scale with votes far apart: clear the votes and vote again
+    PICK = "p"  # review: show a page of the "change an answer" picker (page in the option field)
 
 
 # Which question kinds each action applies to, and whether it names a question / an option.
@@ -69,10 +72,15 @@ _QUESTION_KINDS: dict[Action, frozenset[str]] = {
     Action.ANSWER: frozenset({CHOICE, SCALE}),
     Action.TOGGLE: frozenset({MULTI}),
     Action.DONE: frozenset({MULTI, SCALE}),
+    Action.USE: frozenset({SCALE}),
+    Action.REVOTE: frozenset({SCALE}),
 }
-_NEEDS_QUESTION = frozenset({Action.ANSWER, Action.TOGGLE, Action.DONE, Action.SKIP, Action.EDIT})
+_NEEDS_QUESTION = frozenset(
+    {Action.ANSWER, Action.TOGGLE, Action.DONE, Action.SKIP, Action.EDIT, Action.USE, Action.REVOTE}
+)
 _MAY_NAME_QUESTION = _NEEDS_QUESTION | {Action.BACK}
-_NEEDS_OPTION = frozenset({Action.ANSWER, Action.TOGGLE})
+_NEEDS_OPTION = frozenset({Action.ANSWER, Action.TOGGLE, Action.USE})
+MAX_PAGE = 99
 
 
 @dataclass(frozen=True)
@@ -84,6 +92,7 @@ class ButtonData:
     action: Action
     question: str | None = None  # question key
     option: str | None = None  # option key of ``question``
+    page: int = 0  # PICK only: the page of the picker
 
     def __post_init__(self) -> None:
         # Refuse to build a button that decode() would reject: encode/decode stay inverse.
@@ -95,6 +104,12 @@ class ButtonData:
 def _problem(data: ButtonData) -> str | None:
     if data.plan_id < 1 or data.version < 0:
         return "plan id must be positive and version non-negative"
+    if data.action == Action.PICK:
+        if data.question is not None or data.option is not None:
+            return "the picker takes no question or option"
+        return None if 0 <= data.page <= MAX_PAGE else "page out of range"
+    if data.page:
+        return "only the picker has pages"
     if data.question is None:
         if data.action in _NEEDS_QUESTION:
             return "action needs a question"
@@ -118,7 +133,7 @@ def _problem(data: ButtonData) -> str | None:
 
 def encode(data: ButtonData) -> str:
     q_index = "" if data.question is None else str(question_index(data.question))
-    o_index = ""
+    o_index = str(data.page) if data.action == Action.PICK else ""
     if data.option is not None and data.question is not None:
         o_index = str(by_key(data.question).options.index(data.option))
     return checked_size(
@@ -140,6 +155,13 @@ def decode(raw: object) -> ButtonData | None:
         return None
     question: str | None = None
     option: str | None = None
+    if action == Action.PICK:
+        if q_index is not None or o_index is None:
+            return None
+        try:
+            return ButtonData(int(plan_id), int(version), action, page=int(o_index))
+        except ValueError:
+            return None
     if q_index is not None:
         index = int(q_index)
         if index >= len(QUESTIONS):
@@ -182,6 +204,14 @@ def to_event(data: ButtonData) -> Event:
             return Edit(data.question)
         case Action.FINISH:
             return Finish()
+        case Action.USE:
+            assert data.question is not None and data.option is not None
+            return Done(data.question, use=int(data.option))
+        case Action.REVOTE:
+            assert data.question is not None
+            return Revote(data.question)
+        case Action.PICK:
+            return Start()  # only shows where the plan stands; the picker is drawn from it
     raise AssertionError(f"unhandled action {data.action!r}")  # pragma: no cover
 
 
@@ -210,9 +240,52 @@ def encode_forget(data: ForgetData) -> str:
 
 def decode_forget(raw: object) -> ForgetData | None:
     """The confirmation button behind ``raw``, or None when it is not one."""
+    return _decode_confirmation(_FORGET_PATTERN, raw)
+
+
+def _decode_confirmation(pattern: re.Pattern[str], raw: object) -> ForgetData | None:
     if not fits(raw):
         return None
-    match = _FORGET_PATTERN.fullmatch(raw)
+    match = pattern.fullmatch(raw)
     if match is None:
         return None
     return ForgetData(confirm=match.group(2) == "y", issued=int(match.group(1)))
+
+
+# --- the /restart confirmation and the buttons under a result --------------------------------
+#
+#     x|<issued at, Unix seconds>|<y or n>          /restart: start a new plan, or keep going
+#     r|<plan id>|<c, t, a or w>                    Checklist, Tasks, Agreement, Why this?
+
+_RESTART_PATTERN = re.compile(r"x\|(0|[1-9][0-9]{0,11})\|([yn])", re.ASCII)
+_RESULT_PATTERN = re.compile(rf"r\|({INT})\|([ctaw])", re.ASCII)
+RESULT_ACTIONS = {"c": "checklist", "t": "tasks", "a": "agreement", "w": "why"}
+
+
+def encode_restart(data: ForgetData) -> str:
+    return "x" + encode_forget(data)[1:]
+
+
+def decode_restart(raw: object) -> ForgetData | None:
+    """The /restart confirmation button behind ``raw``, or None when it is not one."""
+    return _decode_confirmation(_RESTART_PATTERN, raw)
+
+
+@dataclass(frozen=True)
+class ResultButton:
+    plan_id: int
+    what: str  # "checklist" | "tasks" | "agreement" | "why"
+
+
+def encode_result(data: ResultButton) -> str:
+    code = next(c for c, what in RESULT_ACTIONS.items() if what == data.what)
+    return checked_size(f"r|{data.plan_id}|{code}")
+
+
+def decode_result(raw: object) -> ResultButton | None:
+    if not fits(raw):
+        return None
+    match = _RESULT_PATTERN.fullmatch(raw)
+    if match is None or int(match.group(1)) < 1:
+        return None
+    return ResultButton(int(match.group(1)), RESULT_ACTIONS[match.group(2)])

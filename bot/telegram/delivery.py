@@ -11,7 +11,8 @@ The chat's plan is stored before any of this runs, so a failed send never loses 
 
 Groups: Telegram lets a bot send about 20 messages a minute to one group. ``RateLimiter`` paces
 every call aimed at a group (sends and edits) to that, but not the calls that only read
-(``getChatMember`` for admin checks), so checking a member never delays the conversation.
+(``getChatMember`` for admin checks), so checking a member never delays the conversation, and
+not the answers to taps (``answerCallbackQuery``), which are never queued behind anything.
 """
 
 from __future__ import annotations
@@ -38,6 +39,8 @@ GROUP_MESSAGES_PER_MINUTE = 20  # Telegram's limit per group; read when a limite
 READ_ONLY_METHODS = frozenset(
     {"getChat", "getChatMember", "getChatAdministrators", "getChatMemberCount"}
 )
+# Answers to taps: not paced at all, so a tap's spinner never waits behind other chats' sends.
+UNPACED_METHODS = frozenset({"answerCallbackQuery"})
 MAX_TOAST = 200  # Telegram's limit for answerCallbackQuery text
 
 _BLOCKED = "blocked_chats"
@@ -64,6 +67,9 @@ class RateLimiter(AIORateLimiter):
         data: dict[str, Any],
         rate_limit_args: int | None,
     ) -> bool | JSONDict | list[JSONDict]:
+        if endpoint in UNPACED_METHODS:
+            # Stops a spinner; posts nothing into a chat. Never queued behind messages.
+            return await callback(*args, **kwargs)
         if endpoint in READ_ONLY_METHODS:
             # ``data`` only tells the limiter which chat a call is for; the request itself
             # is sent from ``args``, unchanged.

@@ -6,11 +6,12 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from telegram.ext import ContextTypes
 
+from bot.telegram.redraw import Redraws
 from flows.events import Event
 from flows.model import ChatRef, MemberRef
 from flows.reply import Reply
@@ -27,6 +28,8 @@ class Service(Protocol):
 
     async def forget(self, chat: ChatRef) -> Reply: ...
 
+    async def plans(self, chat: ChatRef) -> Reply: ...
+
     async def chat_moved(self, chat: ChatRef, new_chat_id: str) -> bool: ...
 
     async def agreement(self, chat: ChatRef) -> dict[str, Any] | Reply: ...
@@ -38,6 +41,7 @@ class Deps:
 
     service: Service
     language: str = "en"
+    redraws: Redraws = field(default_factory=Redraws)  # merged edits of the bot's messages
 
 
 def deps(context: ContextTypes.DEFAULT_TYPE) -> Deps:

@@ -11,8 +11,14 @@ Groups (one group is one association, its plans shared by all members):
   messages and @mentions. That is all a bot sees with privacy mode on; with it off, the bot
   still stays out of the members' own conversation.
 - Any member may answer. An accepted button answer edits the tapped message into the next
-  question, headed "Answered by Anna: …", instead of sending a new message: a bot may send only
-  about 20 messages a minute to a group. Text questions need a new message, with a selective
+  question, headed by who answered and how ("Group: 3 (median of Anna 3, Ben 2, Carl 5) —
+  closed by Carl"), instead of sending a new message: a bot may send only about 20 messages a
+  minute to a group. The header comes from the plan, so every later redraw keeps it.
+- A scale is a blind vote: the message shows who has voted, not what; the voter's own value
+  comes back in the tap's toast. Votes far apart are put to the group before moving on.
+- Every tap is answered as soon as the plan is written; the redraw that follows is merged with
+  other redraws of the same message (``redraw``), so a burst never queues the chat behind its
+  own edits. Text questions need a new message, with a selective
   ``ForceReply`` aimed at the member who asked for it or answered last (by replying to their
   message, or mentioning them after a tap); any member's reply to it is accepted.
 - A reply to a question's message answers that question only: if it was answered meanwhile,
@@ -26,6 +32,7 @@ from __future__ import annotations
 
 import logging
 import re
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from telegram import Chat, ForceReply, InlineKeyboardMarkup, Message, Update, User
@@ -43,15 +50,24 @@ from telegram.ext import (
 )
 
 from bot.telegram import question_messages
-from bot.telegram.admin import ensure_admin, forget, forget_button
-from bot.telegram.callback_data import Action, ButtonData, decode, decode_forget, to_event
+from bot.telegram.admin import confirm, confirmed, ensure_admin, forget, forget_button, redraw_now
+from bot.telegram.callback_data import (
+    Action,
+    ButtonData,
+    decode,
+    decode_forget,
+    decode_restart,
+    decode_result,
+    to_event,
+)
 from bot.telegram.delivery import deliver
 from bot.telegram.deps import deps
 from bot.telegram.membership import bot_membership, chat_migrated, members_joined, note_reachable
-from bot.telegram.messages import edit, group_message_id, say
-from bot.telegram.question_messages import REFUSED, remember, replied_question, show
+from bot.telegram.messages import group_message_id, redraw, respond, say
+from bot.telegram.question_messages import REFUSED, is_old_copy, remember, replied_question, show
 from bot.telegram.refs import chat_ref, member_ref, message_text, sender_ref
-from bot.telegram.render import answered_text, render
+from bot.telegram.render import MAX_PICK, Rendered, answered_text, picker, render
+from bot.telegram.results import result_button
 from bot.telegram.taps import AnswerOnce, CallbackDataHandler, log_foreign, log_race, tap_of
 from flows.events import Back, Event, Restart, Skip, Start, Summary, Text
 from flows.questionnaire import SCALE, by_key
@@ -109,9 +125,35 @@ async def summary(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
 
 
 async def restart(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    # In a group a restart throws away what everybody answered: administrators only.
+    """Asks first, like /forget. In a group a restart throws away what everybody answered:
+    administrators only."""
     if await ensure_admin(update, context):
-        await _run(update, context, Restart())
+        await confirm(update, context, "restart")
+
+
+async def restart_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """ "Start a new plan" / "Keep going" under /restart; administrators only."""
+    async with confirmed(update, context, "restart") as answer:
+        if answer is None:
+            return
+        tap, message, yes = answer
+        if not yes:
+            await tap.answer()
+            redraw_now(context, message, t("ui.restart_kept", deps(context).language))
+            return
+        chat, member = update.effective_chat, sender_ref(update)
+        assert chat is not None and member is not None
+        reply = await deps(context).service.handle(chat_ref(chat), member, Restart())
+        await tap.answer()
+        redraw_now(context, message, t("ui.restart_yes", deps(context).language))
+        await show(context, chat, reply, tidy=False)
+
+
+async def plans(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    chat = update.effective_chat
+    if chat is not None:
+        reply = await deps(context).service.plans(chat_ref(chat))
+        await respond(update, context, Rendered((reply.text,)))
 
 
 async def help_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -204,13 +246,21 @@ async def button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     if query is None:
         return
     lang = deps(context).language
-    async with AnswerOnce(query, lang) as tap:
+    async with AnswerOnce(query, context) as tap:
         parts = tap_of(update, query, "callback data", decode(query.data))
         if parts is None:
             tap.toast = t("ui.bad_button", lang)
             return
         chat, user, message, data = parts
+        if is_old_copy(context, message.message_id):
+            # A newer copy of the question was sent and this one's buttons removed, but the
+            # tap was already on its way: it changes nothing.
+            tap.toast = t("ui.old_copy", lang)
+            return
         reply = await _handle_tap(context, chat, user, data)
+        if data.action == Action.PICK and reply.kind != REVIEW_REPLY:
+            tap.toast = t("ui.stale_button", lang)  # the review has moved on meanwhile
+            return
         if reply.kind in REFUSED:
             if reply.kind == CONFLICT:
                 log_race("button", data.plan_id, user, chat)
@@ -220,7 +270,11 @@ async def button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
             tap.toast = reply.text or t("ui.stale_button", lang)
             return
         # Accepted: stop the client's spinner now, then tidy up and show what comes next.
-        await tap.answer()
+        vote = _is_vote(chat, data) and reply.kind == QUESTION and reply.previous_question is None
+        await tap.answer(t("ui.vote_counted", lang, value=data.option) if vote else None)
+        if data.action == Action.PICK:
+            _draw_picker(context, chat, message, data, reply)
+            return
         await _after_tap(context, chat, user, message, data, reply)
 
 
@@ -259,35 +313,59 @@ async def _after_tap(
     lang = deps(context).language
     message = tapped if isinstance(tapped, Message) else None  # None: too old to edit
     group = chat.type != ChatType.PRIVATE
+
+    async def anew() -> None:  # the message could not be edited: send the step anew
+        await show(context, chat, reply, tidy=False, mention=user)
+
     if (
         message is not None
-        and data.action in (Action.TOGGLE, Action.ANSWER)
+        and data.action in (Action.TOGGLE, Action.ANSWER, Action.DONE, Action.REVOTE)
         and reply.kind == QUESTION
         and reply.question == data.question
         and reply.previous_question is None
     ):
-        # Still the same question (a box ticked, or a vote in a group): redraw the message
+        # Still the same question (a box ticked, a vote, votes far apart): redraw the message
         # instead of adding one per tap.
         rendered = render(reply, lang, group=group)
         markup = rendered.markup if isinstance(rendered.markup, InlineKeyboardMarkup) else None
-        if await edit(context, message, rendered.chunks[-1], markup):
-            remember(context, chat, message.message_id, rendered.chunks[-1], reply)
-            return  # else: fall through and send it as a new message
-    if group and message is not None and await _advance_in_place(context, chat, message, reply):
+        if len(rendered.chunks) == 1:
+            redraw(context, chat.id, message.message_id, rendered.chunks[0], markup, anew)
+            remember(context, chat, message.message_id, rendered.chunks[0], reply)
+            return
+    if group and message is not None and _advance_in_place(context, chat, message, reply, anew):
         return
     if message is not None:
         # The tapped message is done with: show the answer on it, or just drop its buttons.
         if reply.previous_question is not None and message.text:
             text = answered_text(message.text, reply, group=group, language=lang)
-            await edit(context, message, text, None)
+            redraw(context, chat.id, message.message_id, text, None)
         elif message.reply_markup is not None:
-            await edit(context, message, None, None)
+            redraw(context, chat.id, message.message_id, None, None)
         question_messages.done_with(context, message.message_id)
     await show(context, chat, reply, tidy=False, mention=user)
 
 
-async def _advance_in_place(
-    context: ContextTypes.DEFAULT_TYPE, chat: Chat, message: Message, reply: Reply
+def _draw_picker(
+    context: ContextTypes.DEFAULT_TYPE, chat: Chat, tapped: Any, data: ButtonData, reply: Reply
+) -> None:
+    """The review's "Change an answer" picker (or, from it, the review's buttons again)."""
+    if not isinstance(tapped, Message) or reply.kind != REVIEW_REPLY:
+        return
+    lang = deps(context).language
+    if data.page == MAX_PICK:
+        rendered = render(reply, lang, group=chat.type != ChatType.PRIVATE)
+        markup = rendered.markup if isinstance(rendered.markup, InlineKeyboardMarkup) else None
+    else:
+        markup = picker(reply, lang, data.page)
+    redraw(context, chat.id, tapped.message_id, None, markup)
+
+
+def _advance_in_place(
+    context: ContextTypes.DEFAULT_TYPE,
+    chat: Chat,
+    message: Message,
+    reply: Reply,
+    anew: Callable[[], Awaitable[None]],
 ) -> bool:
     """In a group, turn the tapped message into the next step ("Answered by …" on top).
 
@@ -303,8 +381,7 @@ async def _advance_in_place(
     rendered = render(reply, deps(context).language, group=True)
     if len(rendered.chunks) != 1 or isinstance(rendered.markup, ForceReply):
         return False
-    if not await edit(context, message, rendered.chunks[0], rendered.markup):
-        return False
+    redraw(context, chat.id, message.message_id, rendered.chunks[0], rendered.markup, anew)
     remember(context, chat, message.message_id, rendered.chunks[0], reply)
     return True
 
@@ -347,6 +424,7 @@ COMMANDS = {
     "back": back,
     "skip": skip,
     "summary": summary,
+    "plans": plans,
     "restart": restart,
     "help": help_command,
     "cancel": cancel,
@@ -366,6 +444,8 @@ HANDLERS: tuple[tuple[int, BaseHandler[Update, Any, Any]], ...] = (
     (0, MessageHandler(_NEW & ~filters.StatusUpdate.ALL, non_text_message)),
     (0, MessageHandler(filters.UpdateType.EDITED_MESSAGE, edited_message)),
     (0, CallbackDataHandler(forget_button, pattern=lambda data: decode_forget(data) is not None)),
+    (0, CallbackDataHandler(restart_button, pattern=lambda d: decode_restart(d) is not None)),
+    (0, CallbackDataHandler(result_button, pattern=lambda d: decode_result(d) is not None)),
     (0, CallbackQueryHandler(button)),
     (0, ChatMemberHandler(bot_membership, ChatMemberHandler.MY_CHAT_MEMBER)),
 )

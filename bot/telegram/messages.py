@@ -7,6 +7,7 @@ met the same way wherever a handler writes.
 from __future__ import annotations
 
 import logging
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from telegram import (
@@ -17,7 +18,7 @@ from telegram import (
     ReplyParameters,
     Update,
 )
-from telegram.constants import ChatType
+from telegram.constants import ChatType, ParseMode
 from telegram.error import BadRequest
 from telegram.ext import ContextTypes
 
@@ -53,6 +54,8 @@ async def send(
             )
         if entities and number == 1:
             options["entities"] = entities
+        if rendered.html:
+            options["parse_mode"] = ParseMode.HTML
 
         async def call(chunk: str = chunk, markup: Any = markup, options: Any = options) -> Message:
             return await context.bot.send_message(chat_id, chunk, reply_markup=markup, **options)
@@ -76,32 +79,60 @@ async def say(update: Update, context: ContextTypes.DEFAULT_TYPE, key: str, **pa
     await respond(update, context, Rendered((t(key, deps(context).language, **params),)))
 
 
-async def edit(
+async def edit_ids(
     context: ContextTypes.DEFAULT_TYPE,
-    message: Message,
+    chat_id: int,
+    message_id: int,
     text: str | None,
     markup: InlineKeyboardMarkup | None,
 ) -> bool:
-    """Edit ``message`` (text None: its buttons only). False when it cannot be edited."""
+    """Edit a message now (text None: its buttons only). False when it cannot be edited.
+
+    Handlers go through ``redraw`` instead, so that edits of one message stay in order."""
+    bot = context.bot
     try:
         if text is None:
             await deliver(
                 context,
-                message.chat_id,
+                chat_id,
                 "editMessageReplyMarkup",
-                lambda: message.edit_reply_markup(reply_markup=markup),
+                lambda: bot.edit_message_reply_markup(
+                    chat_id=chat_id, message_id=message_id, reply_markup=markup
+                ),
             )
         else:
             await deliver(
                 context,
-                message.chat_id,
+                chat_id,
                 "editMessageText",
-                lambda: message.edit_text(text, reply_markup=markup),
+                lambda: bot.edit_message_text(
+                    text, chat_id=chat_id, message_id=message_id, reply_markup=markup
+                ),
             )
     except BadRequest as exc:  # e.g. older than 48 hours or deleted: cosmetic, carry on
-        logger.info("Could not edit message %s in chat %s: %s", message.id, message.chat_id, exc)
+        logger.info("Could not edit message %s in chat %s: %s", message_id, chat_id, exc)
         return False
     return True
+
+
+def redraw(
+    context: ContextTypes.DEFAULT_TYPE,
+    chat_id: int,
+    message_id: int,
+    text: str | None,
+    markup: InlineKeyboardMarkup | None,
+    on_fail: Callable[[], Awaitable[Any]] | None = None,
+) -> None:
+    """Edit a message soon, merged with other redraws of it (see ``redraw``); returns at once.
+
+    ``on_fail`` runs when the message cannot be edited (e.g. deleted): send it anew.
+    """
+
+    async def draw() -> None:
+        if not await edit_ids(context, chat_id, message_id, text, markup) and on_fail:
+            await on_fail()
+
+    deps(context).redraws.submit((chat_id, message_id), draw)
 
 
 def group_message_id(update: Update) -> int | None:

@@ -13,16 +13,14 @@ from typing import TypedDict
 
 from telegram import Chat, ForceReply, Message, MessageEntity, User
 from telegram.constants import ChatType
-from telegram.error import BadRequest
 from telegram.ext import ContextTypes
 
-from bot.telegram.delivery import deliver
 from bot.telegram.deps import deps
-from bot.telegram.messages import send
+from bot.telegram.messages import redraw, send
 from bot.telegram.refs import member_ref
 from bot.telegram.render import answered_text, asked_by, render, utf16_len
 from flows.questionnaire import QUESTIONS, REVIEW
-from flows.reply import CONFLICT, INVALID, QUESTION, STALE, Reply
+from flows.reply import CONFLICT, INVALID, QUESTION, RESULT, STALE, Reply
 from flows.reply import REVIEW as REVIEW_REPLY
 from flows.texts import t
 
@@ -57,19 +55,24 @@ async def show(
 ) -> None:
     """Send ``reply``; with ``tidy``, first mark the question it answers as answered.
 
+    One live copy: when a question (or the review, or a result) is shown anew, the message
+    that showed the chat's question before loses its buttons, so two members sending /plan
+    never hold two working copies.
+
     In a group the message replies to ``reply_to`` (the member's message), or else mentions
     ``mention``, so that a selective ForceReply opens the reply field for that member.
     """
     lang = deps(context).language
     group = chat.type != ChatType.PRIVATE
-    if tidy and reply.previous_question is not None and reply.kind not in REFUSED:
+    if reply.kind in (QUESTION, REVIEW_REPLY, RESULT) or (
+        tidy and reply.previous_question is not None and reply.kind not in REFUSED
+    ):
         remembered = _take_current(context)
-        if (
-            remembered
-            and remembered["question"] == reply.previous_question
-            and remembered.get("buttons", True)  # a ForceReply question has none to remove
-        ):
-            await _tidy_answered(context, chat, remembered, reply)
+        if remembered and remembered.get("buttons", True):  # a ForceReply question has none
+            if tidy and remembered["question"] == reply.previous_question:
+                _tidy_answered(context, chat, remembered, reply)
+            else:
+                redraw(context, chat.id, remembered["id"], None, None)
     rendered = render(reply, lang, group=group)
     entities: list[MessageEntity] | None = None
     if group and isinstance(rendered.markup, ForceReply) and reply_to is None and mention:
@@ -93,25 +96,20 @@ def _mention(text: str, span: tuple[int, int], user: User) -> MessageEntity:
     )
 
 
-async def _tidy_answered(
+def _tidy_answered(
     context: ContextTypes.DEFAULT_TYPE, chat: Chat, remembered: QuestionMessage, reply: Reply
 ) -> None:
     lang = deps(context).language
     group = chat.type != ChatType.PRIVATE
     text = answered_text(remembered["text"], reply, group=group, language=lang)
-    try:
-        await deliver(
-            context,
-            chat.id,
-            "editMessageText",
-            lambda: context.bot.edit_message_text(
-                text, chat_id=chat.id, message_id=remembered["id"]
-            ),
-        )
-    except BadRequest as exc:
-        logger.info(
-            "Could not mark message %s in chat %s answered: %s", remembered["id"], chat.id, exc
-        )
+    redraw(context, chat.id, remembered["id"], text, None)
+
+
+def is_old_copy(context: ContextTypes.DEFAULT_TYPE, message_id: int) -> bool:
+    """Whether ``message_id`` shows an older copy of the chat's question (its buttons were
+    removed when a newer copy was sent, but a tap was already on its way)."""
+    remembered = current(context)
+    return remembered is not None and remembered["id"] != message_id
 
 
 # --- remembering which message shows what ---------------------------------------------------

@@ -2,36 +2,47 @@
 
 Nothing here writes domain text: the question, options and results come in the Reply, and
 the few interface words (progress, Back, Skip, Done, "Your answer") come from ``ui.*`` keys.
-Messages are sent as plain text (no parse mode), so member-typed answers never need escaping.
+Messages are plain text (no parse mode), so member-typed answers never need escaping; only a
+result's first message is HTML (escaped here), for its emphasis.
+
+Phone rules (a phone shows ~35–40 characters a line; buttons are cut past ~25):
+- no button label over ``MAX_LABEL``; short labels share a row (``grid``) when they fit
+  ``ROW_CHARS`` together, longer ones get a row each;
+- scales are plain 1–5 buttons (the question's text holds the legend);
+- a result's first message stays short, with buttons leading on, the reasoning behind one;
+- the review has two buttons; "Change an answer" opens a paged picker in the same message.
 """
 
 from __future__ import annotations
 
+import html
 import logging
+import re
 from dataclasses import dataclass
-from typing import Protocol
 
 from telegram import ForceReply, InlineKeyboardButton, InlineKeyboardMarkup
 
-from bot.telegram.callback_data import Action, ButtonData, encode
+from bot.telegram.callback_data import (
+    Action,
+    ButtonData,
+    ResultButton,
+    encode,
+    encode_result,
+)
 from flows.questionnaire import TEXT, by_key, is_question
-from flows.reply import INVALID, QUESTION, RESULT, REVIEW, Option, Reply
+from flows.render import progress_text
+from flows.reply import INVALID, QUESTION, RESULT, REVIEW, Reply
 from flows.texts import t
 
 logger = logging.getLogger(__name__)
 
 MAX_MESSAGE = 4096  # Telegram's limit for a message text
-MAX_LABEL = 60  # long button labels get cut; Telegram clients truncate them anyway
+MAX_LABEL = 24  # a phone cuts inline buttons past about 25 characters
+ROW_CHARS = 34  # labels sharing a row fit this together (plus about 2 per extra button)
+PICKER_PAGE = 10  # questions per page of the "change an answer" picker
 MAX_PLACEHOLDER = 64  # Telegram's limit for ForceReply.input_field_placeholder
 CHECK = "✓ "
-FINISH_OPTION = "finish"
 EDIT_PREFIX = "edit:"
-
-
-class _ButtonMaker(Protocol):
-    def __call__(
-        self, label: str, action: Action, question: str | None = None, option: str | None = None
-    ) -> InlineKeyboardButton: ...
 
 
 @dataclass(frozen=True)
@@ -45,6 +56,7 @@ class Rendered:
     chunks: tuple[str, ...]
     markup: InlineKeyboardMarkup | ForceReply | None = None
     name_span: tuple[int, int] | None = None
+    html: bool = False  # the chunks are Telegram HTML (parse_mode HTML)
 
 
 def render(reply: Reply, language: str, *, group: bool = False) -> Rendered:
@@ -52,14 +64,20 @@ def render(reply: Reply, language: str, *, group: bool = False) -> Rendered:
     a text question asks for a reply to its message (``ForceReply``): with privacy mode on,
     replies to the bot's messages are the only plain messages it sees.
     """
+    if reply.kind == RESULT:
+        return render_result(reply, language)
     text = message_text(reply, language)
     markup: InlineKeyboardMarkup | ForceReply | None = keyboard(reply, language, group=group)
     span: tuple[int, int] | None = None
     if not group:
         return Rendered(split_text(text), markup)
-    if reply.previous_question and reply.answered_by and reply.kind in (QUESTION, REVIEW, RESULT):
-        line, span = answered_line(reply, language)
-        text = f"{line}\n\n{text}"
+    if reply.header and reply.kind in (QUESTION, REVIEW):
+        # Who answered the step before, and how: on every drawing of this step, so a later
+        # vote or tick never wipes it. The closing member's name is where a mention goes.
+        text = f"{reply.header}\n\n{text}"
+        name = reply.answered_by or ""
+        at = reply.header.rfind(name) if name else -1
+        span = (at, len(name)) if at >= 0 else None
     if reply.kind == QUESTION and reply.question_kind == TEXT and reply.question:
         hint = "ui.reply_to_answer_or_skip" if reply.skippable else "ui.reply_to_answer"
         text = f"{text}\n\n{t(hint, language)}"
@@ -77,12 +95,6 @@ def force_reply(question: str, language: str) -> ForceReply:
     """Opens the reply field for the member the message is aimed at (reply or mention)."""
     placeholder = button_label(t(f"q.{question}.short", language))[:MAX_PLACEHOLDER]
     return ForceReply(selective=True, input_field_placeholder=placeholder)
-
-
-def answered_line(reply: Reply, language: str) -> tuple[str, tuple[int, int]]:
-    """The line "Answered by Anna: …", and where the name is in it."""
-    answer = reply.answer_text if reply.answer_text else t("ui.skipped", language)
-    return named(t("ui.answered_by", language, name=_MARK, answer=answer), reply.answered_by)
 
 
 def asked_by(rendered: Rendered, name: str, language: str) -> Rendered:
@@ -106,13 +118,43 @@ def named(template: str, name: str | None) -> tuple[str, tuple[int, int]]:
 def message_text(reply: Reply, language: str) -> str:
     parts: list[str] = []
     if reply.kind == QUESTION and reply.progress is not None:
-        n, total = reply.progress
-        parts.append(t("ui.progress", language, n=n, total=total))
+        parts.append(progress_text(reply, language))
     if reply.text:
         parts.append(reply.text)
     if reply.notes:
         parts.append("\n".join(reply.notes))
     return "\n\n".join(parts) or "…"  # Telegram refuses empty messages
+
+
+def render_result(reply: Reply, language: str) -> Rendered:
+    """A result's first message: the form in bold, then what it means; buttons lead on."""
+    first, _, rest = (reply.text or "…").partition("\n")
+    text = f"<b>{html.escape(first, quote=False)}</b>"
+    if rest:
+        text += "\n" + html.escape(rest, quote=False)
+    if reply.header:
+        text = f"<i>{html.escape(reply.header, quote=False)}</i>\n\n{text}"
+    return Rendered((text,), result_keyboard(reply, language), html=True)
+
+
+def result_keyboard(reply: Reply, language: str) -> InlineKeyboardMarkup | None:
+    if reply.plan_id is None:
+        return None
+    plan_id = reply.plan_id
+
+    def button(what: str) -> InlineKeyboardButton:
+        data = encode_result(ResultButton(plan_id, what))
+        return InlineKeyboardButton(button_label(t(f"ui.{what}", language)), callback_data=data)
+
+    rows = [[button("checklist"), button("tasks"), button("agreement")]]
+    if reply.details:
+        rows.append([button("why")])
+    return InlineKeyboardMarkup(rows)
+
+
+def visible_length(text: str) -> int:
+    """How many characters of an HTML message a member sees (tags and entities resolved)."""
+    return len(html.unescape(re.sub(r"<[^>]+>", "", text)))
 
 
 def answered_text(question_text: str, reply: Reply, *, group: bool, language: str) -> str:
@@ -146,16 +188,28 @@ def keyboard(reply: Reply, language: str, *, group: bool = False) -> InlineKeybo
             logger.warning("Reply for %s names options the questionnaire lacks", key)
         match reply.question_kind:
             case "choice":
-                rows += [[button(o.label, Action.ANSWER, key, o.key)] for o in options]
+                rows += grid([button(o.label, Action.ANSWER, key, o.key) for o in options])
+            case "scale" if group and reply.spread is not None:
+                # Votes far apart: the group settles it before the plan moves on.
+                value = str(reply.spread)
+                rows.append(
+                    [
+                        button(t("ui.use_value", language, value=value), Action.USE, key, value),
+                        button(t("ui.vote_again", language), Action.REVOTE, key),
+                    ]
+                )
             case "scale":
-                rows.append([button(o.label, Action.ANSWER, key, o.key) for o in options])
+                # Plain numbers: the question's text holds the legend.
+                rows.append([button(o.key, Action.ANSWER, key, o.key) for o in options])
                 if group:  # in a group a tap is a vote; Done applies the median
                     rows.append([button(t("ui.done", language), Action.DONE, key)])
             case "multi":
-                rows += [
-                    [button((CHECK if o.selected else "") + o.label, Action.TOGGLE, key, o.key)]
-                    for o in options
-                ]
+                rows += grid(
+                    [
+                        button((CHECK if o.selected else "") + o.label, Action.TOGGLE, key, o.key)
+                        for o in options
+                    ]
+                )
                 rows.append([button(t("ui.done", language), Action.DONE, key)])
         nav = []
         if reply.can_go_back:
@@ -165,26 +219,81 @@ def keyboard(reply: Reply, language: str, *, group: bool = False) -> InlineKeybo
         if nav:
             rows.append(nav)
     elif reply.kind == REVIEW:
-        rows += _review_rows(reply.options, language, button)
+        rows.append(
+            [
+                button(t("ui.finish", language), Action.FINISH),
+                _pick_button(plan_id, version, 0, t("ui.change_answer", language)),
+            ]
+        )
         if reply.can_go_back:
             rows.append([button(t("ui.back", language), Action.BACK)])
     return InlineKeyboardMarkup(rows) if rows else None
 
 
-def _review_rows(
-    options: tuple[Option, ...], language: str, button: _ButtonMaker
-) -> list[list[InlineKeyboardButton]]:
-    rows = []
-    for option in options:  # in the service's order
-        if option.key == FINISH_OPTION:
-            rows.append([button(option.label or t("ui.finish", language), Action.FINISH)])
-        elif option.key.startswith(EDIT_PREFIX) and is_question(option.key[len(EDIT_PREFIX) :]):
-            key = option.key[len(EDIT_PREFIX) :]
-            label = option.label or t("ui.edit", language, question=key)
-            rows.append([button(label, Action.EDIT, key)])
+def _pick_button(plan_id: int, version: int, page: int, label: str) -> InlineKeyboardButton:
+    data = encode(ButtonData(plan_id, version, Action.PICK, page=page))
+    return InlineKeyboardButton(button_label(label), callback_data=data)
+
+
+def picker(reply: Reply, language: str, page: int) -> InlineKeyboardMarkup | None:
+    """The review's "change an answer" picker: a page of questions (their short names) in a
+    grid, ◀ ▶ between pages, and a way back to the review's two buttons."""
+    if reply.plan_id is None or reply.kind != REVIEW:
+        return None
+    plan_id, version = reply.plan_id, reply.version or 0
+    edits = [
+        (o.key[len(EDIT_PREFIX) :], t(f"q.{o.key[len(EDIT_PREFIX) :]}.short", language))
+        for o in reply.options
+        if o.key.startswith(EDIT_PREFIX) and is_question(o.key[len(EDIT_PREFIX) :])
+    ]
+    pages = max(1, -(-len(edits) // PICKER_PAGE))
+    page = min(max(page, 0), pages - 1)
+    shown = edits[page * PICKER_PAGE : (page + 1) * PICKER_PAGE]
+    rows = grid(
+        [
+            InlineKeyboardButton(
+                button_label(label),
+                callback_data=encode(ButtonData(plan_id, version, Action.EDIT, key)),
+            )
+            for key, label in shown
+        ]
+    )
+    if pages > 1:
+        rows.append(
+            [
+                _pick_button(plan_id, version, (page - 1) % pages, t("ui.page_prev", language)),
+                _pick_button(plan_id, version, (page + 1) % pages, t("ui.page_next", language)),
+            ]
+        )
+    rows.append(
+        [
+            InlineKeyboardButton(
+                button_label(t("ui.back_to_review", language)),
+                callback_data=encode(ButtonData(plan_id, version, Action.PICK, page=MAX_PICK)),
+            )
+        ]
+    )
+    return InlineKeyboardMarkup(rows)
+
+
+MAX_PICK = 99  # the PICK "page" that means: back to the review's own buttons
+
+
+def grid(buttons: list[InlineKeyboardButton]) -> list[list[InlineKeyboardButton]]:
+    """Buttons two to a row when their labels fit a phone's width together, else one."""
+    rows: list[list[InlineKeyboardButton]] = []
+    for button in buttons:
+        last = rows[-1] if rows else None
+        if last is not None and len(last) == 1 and row_fits([last[0].text, button.text]):
+            last.append(button)
         else:
-            logger.warning("Review option %r has no button", option.key)
+            rows.append([button])
     return rows
+
+
+def row_fits(labels: list[str]) -> bool:
+    """Whether labels fit one row of a phone screen side by side."""
+    return sum(len(label) for label in labels) + 2 * (len(labels) - 1) <= ROW_CHARS
 
 
 def split_text(text: str, limit: int = MAX_MESSAGE) -> tuple[str, ...]:

@@ -11,10 +11,11 @@ from types import TracebackType
 from typing import Any, TypeVar
 
 from telegram import CallbackQuery, Chat, MaybeInaccessibleMessage, Update, User
-from telegram.ext import CallbackQueryHandler
+from telegram.ext import CallbackQueryHandler, ContextTypes
 
 from bot.telegram.delivery import answer_query
-from flows.texts import DEFAULT_LANGUAGE, t
+from bot.telegram.deps import deps
+from flows.texts import t
 
 logger = logging.getLogger(__name__)
 
@@ -32,23 +33,26 @@ class CallbackDataHandler(CallbackQueryHandler[Any, None]):
 
 
 class AnswerOnce:
-    """``async with AnswerOnce(query) as tap:`` answers ``query`` exactly once.
+    """``async with AnswerOnce(query, context) as tap:`` answers ``query`` exactly once.
 
     ``await tap.answer()`` answers at once (an accepted tap: stop the spinner before the slower
     work); otherwise leaving the block answers with ``tap.toast``. When something in it raised
     before the tap was answered (the database refused the write: locked, full, read-only),
     nothing was stored, and the toast says so: a silent answer would look like an accepted tap.
+
+    The answer is sent alongside, not waited for: the chat's next update (the next tap of a
+    burst) need not wait for this answer's round trip to Telegram.
     """
 
-    def __init__(self, query: CallbackQuery, language: str = DEFAULT_LANGUAGE) -> None:
+    def __init__(self, query: CallbackQuery, context: ContextTypes.DEFAULT_TYPE) -> None:
         self.query = query
-        self.language = language
+        self.context = context
         self.toast: str | None = None
         self.answered = False
 
     async def answer(self, toast: str | None = None) -> None:
-        await answer_query(self.query, toast)
         self.answered = True
+        deps(self.context).redraws.alongside(answer_query(self.query, toast))
 
     async def __aenter__(self) -> AnswerOnce:
         return self
@@ -61,8 +65,8 @@ class AnswerOnce:
     ) -> None:
         if not self.answered:
             failed = isinstance(exc, Exception)
-            await answer_query(
-                self.query, t("ui.not_saved", self.language) if failed else self.toast
+            await self.answer(
+                t("ui.not_saved", deps(self.context).language) if failed else self.toast
             )
 
 

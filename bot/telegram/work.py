@@ -1,9 +1,14 @@
 """After planning, on a phone: the checklist, the task board and the agreement export.
 
-- ``/checklist`` shows the plan's checklist as one message, one button per item (☐ / ☑ and
-  its label; in a group, who ticked it). A tap sets the item to the state the member asked for
-  and redraws the same message. ``/checklist add TEXT`` adds an item of the association's own.
-- ``/tasks`` shows the task split as a board: tick a task done, or take one of our side.
+- ``/checklist`` shows the plan's checklist as one message: numbered lines (in a group, who
+  ticked an item comes first) and one small numbered button per item. A tap sets the item to
+  the state the member asked for and redraws the same message. ``/checklist add TEXT`` adds an
+  item of the association's own.
+- ``/tasks`` shows the task split as a board: one row per task, its short name (tick it done)
+  and ✋ to take one of our side.
+- One live copy: showing a list or board again removes the buttons of the previous copy; a tap
+  that was already on its way to that copy changes nothing and says so. Redraws are merged
+  (``redraw``): a burst of taps costs a few edits, not one per tap.
 - ``/export`` sends the finished plan as an agreement draft: a formatted message and a PDF.
 
 Work buttons have callback data of their own (``work_callback_data``); ``register`` adds the
@@ -23,7 +28,7 @@ from telegram.ext import Application, BaseHandler, CommandHandler, ContextTypes,
 from bot.pdf import agreement_pdf
 from bot.telegram.delivery import deliver
 from bot.telegram.deps import deps
-from bot.telegram.messages import edit, send
+from bot.telegram.messages import redraw, send
 from bot.telegram.refs import chat_ref, member_ref, message_text, sender_ref
 from bot.telegram.render import Rendered
 from bot.telegram.taps import AnswerOnce, CallbackDataHandler, log_foreign, log_race, tap_of
@@ -38,6 +43,7 @@ logger = logging.getLogger(__name__)
 
 PDF_NAME = "partnership-plan.pdf"
 _VERSIONS = "work_versions"  # chat_data: message id -> newest plan version drawn on it
+_LIVE = "work_live"  # chat_data: "checklist" / "board" -> the message showing its live copy
 _VERSIONS_KEPT = 32
 
 
@@ -58,7 +64,7 @@ async def checklist_command(update: Update, context: ContextTypes.DEFAULT_TYPE) 
         await _send_text(context, chat.id, t("check.usage", deps(context).language))
         return
     reply = await deps(context).service.handle(chat_ref(chat), member, event)
-    await _send_reply(context, chat, reply)
+    await show_view(context, chat, reply)
 
 
 async def tasks_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -66,14 +72,16 @@ async def tasks_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> N
     if chat is None or member is None:
         return
     reply = await deps(context).service.handle(chat_ref(chat), member, ev.ShowTasks())
-    await _send_reply(context, chat, reply)
+    await show_view(context, chat, reply)
 
 
 async def export_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """The finished plan as a formatted message and as a one-page PDF."""
-    chat = update.effective_chat
-    if chat is None:
-        return
+    if update.effective_chat is not None:
+        await send_agreement(context, update.effective_chat)
+
+
+async def send_agreement(context: ContextTypes.DEFAULT_TYPE, chat: Chat) -> None:
     lang = deps(context).language
     doc = await deps(context).service.agreement(chat_ref(chat))
     if isinstance(doc, Reply):  # no plan, or not finished: the service says what to do
@@ -111,12 +119,15 @@ async def work_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
     if query is None:
         return
     lang = deps(context).language
-    async with AnswerOnce(query, lang) as tap:
+    async with AnswerOnce(query, context) as tap:
         parts = tap_of(update, query, "work button", decode(query.data))
         if parts is None:
             tap.toast = t("ui.bad_button", lang)
             return
         chat, user, message, button = parts
+        if _is_old_view(context, button.checklist, message.message_id):
+            tap.toast = t("ui.old_copy", lang)
+            return
         service = deps(context).service
         member = member_ref(user)
         reply = await service.handle(
@@ -153,7 +164,8 @@ async def work_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
 # --- sending ---------------------------------------------------------------------------------
 
 
-async def _send_reply(context: ContextTypes.DEFAULT_TYPE, chat: Chat, reply: Reply) -> None:
+async def show_view(context: ContextTypes.DEFAULT_TYPE, chat: Chat, reply: Reply) -> None:
+    """Send a checklist or board (or the notice the service gave instead)."""
     if reply.kind in (CHECKLIST, BOARD):
         lang = deps(context).language
         await _send_view(context, chat, reply, view_text(reply, lang), view_keyboard(reply, lang))
@@ -173,10 +185,30 @@ async def _send_view(
     text: str,
     markup: InlineKeyboardMarkup | None,
 ) -> None:
-    """Send a checklist or board as a new message, noting which plan version it shows."""
+    """Send a checklist or board as a new message, noting which plan version it shows; the
+    previous copy of the list (or board) loses its buttons."""
+    kind = _view_kind(reply.kind == CHECKLIST)
     sent = await send(context, chat.id, Rendered((text,), markup))
-    if sent is not None:
-        _drawn(context, sent.message_id, reply.version)
+    if sent is None or context.chat_data is None:
+        return
+    _drawn(context, sent.message_id, reply.version)
+    live: dict[str, int] = context.chat_data.setdefault(_LIVE, {})
+    previous = live.get(kind)
+    live[kind] = sent.message_id
+    if previous is not None and previous != sent.message_id:
+        redraw(context, chat.id, previous, None, None)
+
+
+def _view_kind(checklist: bool) -> str:
+    return "checklist" if checklist else "board"
+
+
+def _is_old_view(context: ContextTypes.DEFAULT_TYPE, checklist: bool, message_id: int) -> bool:
+    """Whether the tapped list (or board) is an older copy than the one last sent."""
+    if context.chat_data is None:
+        return False
+    live = context.chat_data.get(_LIVE, {}).get(_view_kind(checklist))
+    return live is not None and live != message_id
 
 
 async def _show_in_place(
@@ -190,10 +222,12 @@ async def _show_in_place(
         if not _drawn(context, message.message_id, reply.version):
             # Two taps at once: the other one already drew a newer state on this message.
             return
-        # When only ticks or pages moved, the buttons are enough (text None: buttons only).
-        if await edit(context, message, None if message.text == text else text, markup):
-            return
-        # Else e.g. older than 48 hours or deleted: send it anew.
+
+        async def anew() -> None:  # e.g. older than 48 hours or deleted: send it anew
+            await _send_view(context, chat, reply, text, markup)
+
+        redraw(context, chat.id, message.message_id, text, markup, anew)
+        return
     await _send_view(context, chat, reply, text, markup)
 
 

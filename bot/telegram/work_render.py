@@ -1,7 +1,8 @@
 """Checklist, task board and agreement → Telegram messages.
 
-A checklist or board reply becomes one message with one button per item or task (☐ / ☑ and
-its label) and ◀ ▶ for its pages. The agreement's Markdown becomes Telegram HTML, packed into
+A checklist reply becomes one message with a small numbered button per item (☐ 3 / ☑ 3; the
+text gives the items in full), a board one row per task (☐ and its short name, then ✋ to take
+it), and ◀ ▶ for the pages. The agreement's Markdown becomes Telegram HTML, packed into
 messages whole lines at a time.
 """
 
@@ -23,6 +24,7 @@ from flows.workboard import CLAIM, TICK
 logger = logging.getLogger(__name__)
 
 UNTICKED, TICKED = "☐", "☑"
+ITEMS_PER_ROW = 4  # numbered checklist buttons ("☐ 12") side by side
 
 
 # --- checklist and task board ----------------------------------------------------------------
@@ -54,16 +56,20 @@ def view_keyboard(reply: Reply, language: str) -> InlineKeyboardMarkup | None:
         return InlineKeyboardButton(button_label(label), callback_data=data)
 
     rows: list[list[InlineKeyboardButton]] = []
+    items: list[InlineKeyboardButton] = []
     for option in reply.options:
         try:
             if board and option.key.startswith(TICK):
                 rows.append([_tick(button, option, Op.TASK, option.key[len(TICK) :])])
-            elif board and option.key.startswith(CLAIM):
-                rows.append([button(option.label, Op.CLAIM, option.key[len(CLAIM) :])])
+            elif board and option.key.startswith(CLAIM) and rows:
+                # ✋ beside its task: one row per task.
+                rows[-1].append(button(option.label, Op.CLAIM, option.key[len(CLAIM) :]))
             elif not board:
-                rows.append([_tick(button, option, Op.ITEM, option.key)])
+                items.append(_tick(button, option, Op.ITEM, option.key))
         except ValueError:  # a key the callback data cannot carry: leave the button out
             logger.warning("No work button for option %r of plan %s", option.key, plan_id)
+    for start in range(0, len(items), ITEMS_PER_ROW):
+        rows.append(items[start : start + ITEMS_PER_ROW])
     if pages > 1:
         nav = Op.BOARD if board else Op.LIST
         # Both arrows always, wrapping round, so they stay under the thumb on every page.

@@ -22,8 +22,6 @@ import pytest
 from bot.console import SAVED, console_chat, console_member, run_console
 from flows.service import PlanningService
 from flows.texts import t
-from storage.db import default_sqlite_url
-from storage.store import SqlStore
 
 REPO = Path(__file__).resolve().parents[2]
 MAX_LINES = 200  # more than any plan needs: a script that loops is a failing test
@@ -34,14 +32,22 @@ Script = Generator[str | None, str, None]
 # --- reading the screen --------------------------------------------------------------------
 
 
+PROGRESS = re.compile(r"^Part (\d+) of (\d+) — .* \(question (\d+)\)$", re.M)
+
+
 def progress(screen: str) -> tuple[int, int] | None:
-    found = re.findall(r"^Question (\d+) of (\d+)$", screen, re.M)
-    return (int(found[-1][0]), int(found[-1][1])) if found else None
+    """(number of the question shown last, parts in all) from "Part 1 of 4 — … (question 3)"."""
+    found = PROGRESS.findall(screen)
+    return (int(found[-1][2]), int(found[-1][1])) if found else None
+
+
+def progress_line(screen: str) -> str:
+    return [m.group(0) for m in PROGRESS.finditer(screen)][-1]
 
 
 def options(screen: str) -> list[tuple[str, str]]:
     """(marker, label) of the last options list shown; marker is "[x]", "[ ]" or ""."""
-    block = screen.split("\nQuestion ")[-1]
+    block = re.split(r"\nPart \d+ of ", screen)[-1]
     return re.findall(r"^  \d+\. (\[[ x]\] |)(.*)$", block, re.M)
 
 
@@ -113,15 +119,6 @@ class ScriptedUser(io.TextIOBase):
 
     def isatty(self) -> bool:
         return False
-
-
-@pytest.fixture
-async def service(tmp_path: Path):
-    store = await SqlStore.open(default_sqlite_url(tmp_path / "console.db"))
-    try:
-        yield PlanningService(store)
-    finally:
-        await store.close()
 
 
 async def converse(service: PlanningService, script: Callable[[], Script], name: str = "Club"):
@@ -265,10 +262,11 @@ async def test_summary_shows_the_answers_and_where_we_are(service):
             given.append(answered(screen) or "")
         at = progress(screen)
         assert at is not None and at[0] == 3
+        line = progress_line(screen)
         screen = yield "/summary"
         for answer in given:
             assert answer in screen
-        assert f"Still at question 3 of {at[1]}" in screen
+        assert f"Still at {line[0].lower()}{line[1:]}" in screen
         screen = yield "/start"
         assert progress(screen) == at
 
@@ -409,7 +407,7 @@ def test_piped_script_plays_a_whole_plan(tmp_path):
     done = chat(tmp_path, "1\n" * 60, "--association", "Club")
     assert done.returncode == 0, done.stderr
     assert done.stderr == ""
-    assert "Question 1 of" in done.stdout
+    assert "Part 1 of 4 — your association (question 1)" in done.stdout
     assert "> 1" in done.stdout  # piped input is echoed, so the output reads as a dialogue
     assert is_result(done.stdout)
     assert done.stdout.rstrip().endswith("Goodbye.")
@@ -423,13 +421,14 @@ def test_interrupted_run_resumes_in_a_new_process(tmp_path):
     assert len(answers) == 2
     at = progress(first.stdout)
     assert at is not None and at[0] == 3
-    question = first.stdout.split(f"Question 3 of {at[1]}\n")[-1].splitlines()[0]
+    line = progress_line(first.stdout)
+    question = first.stdout.split(f"{line}\n")[-1].splitlines()[0]
 
     second = chat(tmp_path, "/summary\n", "--association", "Club")
     assert second.returncode == 0, second.stderr
     shown = second.stdout.split("> /summary")
     assert progress(shown[0]) == at
-    assert f"Question 3 of {at[1]}\n{question}\n" in shown[0]
+    assert f"{line}\n{question}\n" in shown[0]
     for answer in answers:
         assert answer in shown[1]
 

@@ -18,6 +18,7 @@ from flows import events as ev
 from flows import reply as kinds
 from flows.conversation import apply, new_plan
 from flows.model import DONE, MemberRef, Plan, TaskRecord
+from flows.render import owner_text
 from flows.service import PlanningService
 from flows.texts import t
 from storage.db import default_sqlite_url
@@ -154,7 +155,7 @@ def test_pdf_export_reads_back(tmp_path: Path, planned: Path) -> None:
     assert t(f"form.{result['combined_with']}.name") in text
     assert PARTNER in text and "Łukasz" in text
     for task in tasks:
-        row = f"{t(f'task.{task.key}')} {t(f'phase.{task.phase}')} {t(f'party.{task.owner}')}"
+        row = f"{t(f'task.{task.key}')} {t(f'phase.{task.phase}')} {owner_text(task, 'en')}"
         assert row in lines, row
 
 

@@ -10,6 +10,7 @@ from flows.conversation import apply, new_plan
 from flows.machine import move
 from flows.model import MemberRef, Plan
 from flows.questionnaire import QUESTIONS, REVIEW, applicable, by_key
+from flows.texts import t
 from tests.flows import scenarios as s
 
 ANNA = s.ANNA
@@ -60,13 +61,7 @@ def test_bad_input_changes_nothing_and_says_what_is_expected(
     assert not outcome.changed and not outcome.records
     assert says in outcome.reply.text
     # ...and it says what is expected instead.
-    expected = {
-        "multi": "separated by commas",
-        "choice": "Tap one of the buttons",
-        "scale": "from 1 (not at all) to 5",
-        "text": "Type a short answer",
-    }[by_key(state).kind]
-    assert expected in outcome.reply.text
+    assert t(f"expect.{by_key(state).kind}") in outcome.reply.text
     assert plan == before
 
 
@@ -78,10 +73,10 @@ def test_numbers_labels_and_prefixes_all_answer_a_choice() -> None:
 
 
 def test_back_returns_to_the_previous_question_and_keeps_its_answer() -> None:
-    plan = answer_all(started(), s.EVENT, stop_at="target_benefit")
+    plan = answer_all(started(), s.EVENT, stop_at="we_offer")
     outcome = apply(plan, ANNA, ev.Back())
-    assert outcome.plan.state == "strategy_detail"
-    assert outcome.plan.answers["strategy_detail"] == s.EVENT["strategy_detail"]
+    assert outcome.plan.state == "target_benefit"
+    assert outcome.plan.answers["target_benefit"] == s.EVENT["target_benefit"]
     assert "Earlier answer:" in outcome.reply.text
     back_twice = apply(outcome.plan, ANNA, ev.Back()).plan
     assert back_twice.state == "strategy_goal"
@@ -97,17 +92,17 @@ def test_back_from_the_first_question_is_refused() -> None:
 
 
 def test_back_skips_questions_that_do_not_apply() -> None:
-    plan = answer_all(started(), s.EVENT, stop_at="time_span")
-    assert apply(plan, ANNA, ev.Back()).plan.state == "partner_offers"
-    plan = answer_all(started(), s.NETWORK, stop_at="money")
+    plan = answer_all(started(), s.EVENT, stop_at="partner_name")
+    assert apply(plan, ANNA, ev.Back()).plan.state == "partner_kind"  # not same_theme, we_need
+    plan = answer_all(started(), s.NETWORK, stop_at="success_measure")
     assert apply(plan, ANNA, ev.Back()).plan.state == "network_basis"
 
 
 def test_skip_only_where_skippable() -> None:
-    plan = answer_all(started(), s.EVENT, stop_at="strategy_detail")
+    plan = answer_all(started(), s.EVENT, stop_at="partner_name")
     skipped = apply(plan, ANNA, ev.Skip())
-    assert skipped.changed and skipped.plan.state == "target_benefit"
-    assert skipped.plan.answers["strategy_detail"] is None
+    assert skipped.changed and skipped.plan.state == "field_closeness"
+    assert skipped.plan.answers["partner_name"] is None
     assert skipped.records[0].value is None
     refused = apply(skipped.plan, ANNA, ev.Skip())
     assert refused.reply.kind == kinds.INVALID and not refused.changed
@@ -141,9 +136,8 @@ def test_edit_that_opens_a_branch_asks_the_new_questions_then_returns() -> None:
     plan = answer_all(started(), s.EVENT)
     editing = apply(plan, ANNA, ev.Edit("partner_kind")).plan
     after = apply(editing, ANNA, ev.Text("Several organisations")).plan
-    assert after.state == "org_count"  # newly applicable, unanswered
-    after = apply(after, ANNA, ev.Text("1")).plan
-    after = apply(after, ANNA, ev.Skip()).plan  # network_basis
+    assert after.state == "network_basis"  # newly applicable, unanswered
+    after = apply(after, ANNA, ev.Skip()).plan
     assert after.state == REVIEW
 
 
@@ -193,14 +187,22 @@ def test_done_with_nothing_selected_is_refused() -> None:
     assert outcome.reply.kind == kinds.INVALID and not outcome.changed
 
 
-def test_progress_counts_the_questions_that_apply() -> None:
+def test_progress_shows_the_part_of_the_questionnaire() -> None:
     reply = apply(started(), ANNA, ev.Start()).reply
-    assert reply.progress == (1, len(QUESTIONS))
+    assert (reply.progress, reply.part) == ((1, 4), "us")
     plan = answer_all(started(), s.EVENT, stop_at="time_span")
     reply = apply(plan, ANNA, ev.Start()).reply
-    number, total = reply.progress or (0, 0)
-    assert total == len(applicable(plan.answers)) + 2  # money branch not yet decided
-    assert number == [q.key for q in applicable(plan.answers)].index("time_span") + 1
+    assert (reply.progress, reply.part) == ((3, 4), "plan")
+
+
+def test_a_plan_stored_at_a_question_no_longer_asked_goes_on_at_the_first_open_one() -> None:
+    plan = answer_all(started(), s.EVENT, stop_at="partner_name")
+    plan.state = "cost_split"  # a question of an earlier questionnaire
+    outcome = apply(plan, ANNA, ev.Start())
+    assert outcome.reply.question == "partner_name"
+    answered = apply(plan, ANNA, ev.Text("Kallio"))
+    assert answered.plan.answers["partner_name"] == "Kallio"
+    assert answered.plan.state == "field_closeness"
 
 
 def test_a_finished_plan_shows_its_result_again() -> None:
@@ -215,4 +217,47 @@ def test_a_back_button_from_an_earlier_question_is_stale() -> None:
     plan = answer_all(started(), s.EVENT, stop_at="money")
     outcome = apply(plan, ANNA, ev.Back("aims"))
     assert outcome.reply.kind == kinds.STALE and not outcome.changed
-    assert apply(plan, ANNA, ev.Back("money")).plan.state == "time_span"
+    assert apply(plan, ANNA, ev.Back("money")).plan.state == "success_measure"
+
+
+@pytest.mark.parametrize(
+    ("typed", "stored"),
+    [
+        ("joint event", ["joint_event"]),  # a part of "A joint event"
+        ("JOINT EVENT", ["joint_event"]),
+        ("1 3", ["joint_event", "share_information"]),
+        ("1,3", ["joint_event", "share_information"]),
+        ("1, 3 7", ["joint_event", "share_information", "new_activity"]),
+        ("event, network", ["joint_event", "build_network"]),
+        ("regular", ["new_activity"]),
+    ],
+)
+def test_a_list_takes_parts_of_labels_and_numbers_with_spaces_or_commas(
+    typed: str, stored: list[str]
+) -> None:
+    outcome = apply(started(), ANNA, ev.Text(typed))
+    assert outcome.plan.answers["aims"] == stored, outcome.reply.text
+
+
+def test_a_part_that_fits_several_options_is_refused_naming_them() -> None:
+    plan = answer_all(started(), s.EVENT, stop_at="partner_kind")
+    outcome = apply(plan, ANNA, ev.Text("a"))  # "Another association", "A company", ...
+    assert outcome.reply.kind == kinds.INVALID and not outcome.changed
+    assert "fits more than one option" in outcome.reply.text
+    assert "Another association" in outcome.reply.text and "A company" in outcome.reply.text
+
+
+def test_two_numbers_for_a_single_choice_are_refused() -> None:
+    plan = answer_all(started(), s.EVENT, stop_at="strategy_goal")
+    outcome = apply(plan, ANNA, ev.Text("1 3"))
+    assert outcome.reply.kind == kinds.INVALID and not outcome.changed
+    assert t("invalid.one_only") in outcome.reply.text
+
+
+@pytest.mark.parametrize("state", ["aims", "strategy_goal", "field_closeness", "target_benefit"])
+def test_refused_input_says_it_without_buttons_for_typed_transports(state: str) -> None:
+    plan = answer_all(started(), s.EVENT, stop_at=state)
+    reply = apply(plan, ANNA, ev.Text("x" * 3000)).reply
+    assert reply.kind == kinds.INVALID
+    assert reply.plain_text is not None and "tap" not in reply.plain_text.lower()
+    assert t(f"expect_typed.{by_key(state).kind}") in reply.plain_text

@@ -7,41 +7,33 @@ import string
 import pytest
 
 from flows.forms import FORMS
-from flows.questionnaire import QUESTIONS
-from flows.recommend import (
-    CORPORATE_VALUE_CONFLICT,
-    NETWORK_NEEDS_SEVERAL,
-    NOT_MET,
-    STRATEGIC_NEEDS_TRUST,
-    VALUES_FAR_APART,
-    WE_ONLY_GET,
-    WE_ONLY_GIVE,
-)
-from flows.tasks import PHASES, TEMPLATES
+from flows.questionnaire import PARTS, QUESTIONS, RESOURCES
+from flows.recommend import NOTES
+from flows.tasks import FINDING, PHASES, REASONS, SESSIONS, TEMPLATES, VALUES_CHECK
 from flows.texts import keys, languages
 
 
 def required_keys() -> set[str]:
     needed = set()
     for q in QUESTIONS:
-        needed |= {f"q.{q.key}.text", f"q.{q.key}.short", f"expect.{q.kind}"}
+        needed |= {
+            f"q.{q.key}.text",
+            f"q.{q.key}.short",
+            f"expect.{q.kind}",
+            f"expect_typed.{q.kind}",
+        }
         needed |= {f"opt.{q.option_group}.{o}" for o in q.options}
     for form in FORMS:
         needed |= {f"form.{form}.{part}" for part in ("name", "about", "combine", "benefits")}
-    notes = (
-        CORPORATE_VALUE_CONFLICT,
-        NETWORK_NEEDS_SEVERAL,
-        NOT_MET,
-        STRATEGIC_NEEDS_TRUST,
-        VALUES_FAR_APART,
-        WE_ONLY_GET,
-        WE_ONLY_GIVE,
-        "wide_spread",
-    )
-    needed |= {f"note.{n}" for n in notes}
-    needed |= {f"task.{t.key}" for tasks in TEMPLATES.values() for t in tasks}
+    needed |= {f"note.{n}" for n in NOTES}
+    groups = (*TEMPLATES.values(), SESSIONS, FINDING, (VALUES_CHECK,))
+    needed |= {f"task.{t.key}" for tasks in groups for t in tasks}
     needed |= {f"phase.{p}" for p in PHASES}
-    needed |= {"party.us", "party.partner", "party.together"}
+    needed |= {"party.us", "party.partner", "party.together", "party.lead_us", "party.lead_partner"}
+    needed |= {f"reason.{r}" for r in REASONS}
+    needed |= {f"resource.{r}" for r in RESOURCES}
+    needed |= {f"part.{p}" for p in PARTS}
+    needed |= {f"expect_typed.{q.kind}" for q in QUESTIONS}
     return needed
 
 

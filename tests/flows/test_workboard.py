@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 from datetime import date
+from typing import Any
 
 import pytest
 
@@ -12,7 +13,9 @@ from flows import events as ev
 from flows import reply as kinds
 from flows.export import REVIEW_AFTER, agreement, markdown
 from flows.model import PARTNER, TOGETHER, US, ChecklistRecord, MemberRef, Plan, TaskRecord
+from flows.render import owner_text
 from flows.reply import Option
+from flows.tasks import is_joint
 from flows.texts import has, languages, t
 from flows.workboard import CLAIM, TICK, apply_work, plan_forms
 from tests.flows.scenarios import EVENT, EVENT_WITH_SPONSOR, play
@@ -43,6 +46,10 @@ def work(
 
 
 # --- the checklist ---------------------------------------------------------------------------
+
+
+def total_items(stored: Any) -> int:
+    return len(checklist.items(stored, ("event",)))
 
 
 def test_builtin_item_keys_are_short_unique_and_have_texts() -> None:
@@ -129,7 +136,11 @@ def test_an_open_plan_has_the_preparation_steps_only() -> None:
     assert reply.text.splitlines() == [
         t("check.title", done=0, total=5),
         t("check.preparation_only"),
+        "",
+        *(f"{n}. ☐ {t(f'check.{key}')}" for n, key in enumerate(checklist.PREPARATION, 1)),
     ]
+    # Buttons carry the item's number (the text gives the item in full).
+    assert [o.label for o in reply.options] == ["1", "2", "3", "4", "5"]
     assert (reply.plan_id, reply.version, reply.page) == (7, 3, (0, 1))
 
 
@@ -140,20 +151,26 @@ def test_a_finished_plan_pages_the_form_steps_and_ticks_show_who_in_a_group() ->
     first = work(plan, ev.ShowChecklist(), tasks).reply
     assert first.page == (0, checklist.pages(total))
     assert len(first.options) == checklist.PAGE_SIZE
-    assert first.text == t("check.title", done=0, total=total)
+    assert first.text.splitlines()[0] == t("check.title", done=0, total=total)
 
     outcome = work(plan, ev.TickItem("ev_safety", True, page=1), tasks, group=True, member=LUKASZ)
     assert outcome.checklist is not None and outcome.reply.changed
     assert outcome.reply.page == (1, 2)
     safety = next(o for o in outcome.reply.options if o.key == "ev_safety")
+    number = 1 + list(checklist.items([], ("event",))).index(
+        next(i for i in checklist.items([], ("event",)) if i.key == "ev_safety")
+    )
+    assert (safety.selected, safety.label) == (True, str(number))
+    lines = outcome.reply.text.splitlines()
+    assert lines[0] == t("check.title", done=1, total=total)
+    # Who ticked it comes first on its line.
     label = t("check.done_by", label=t("check.ev_safety"), name="Łukasz")
-    assert (safety.selected, safety.label) == (True, label)
-    assert outcome.reply.text == t("check.title", done=1, total=total)
+    assert label.startswith("Łukasz") and f"{number}. ☑ {label}" in lines
     stored = [i for i in outcome.checklist if i.done]
     assert stored == [ChecklistRecord("ev_safety", done_by="Łukasz", done_at=NOW)]
 
     private = work(plan, ev.ShowChecklist(1), tasks, outcome.checklist).reply
-    assert next(o for o in private.options if o.key == "ev_safety").label == t("check.ev_safety")
+    assert f"{number}. ☑ {t('check.ev_safety')}" in private.text.splitlines()
 
 
 def test_a_repeated_tick_writes_nothing_and_a_stale_one_shows_the_current_list() -> None:
@@ -176,7 +193,8 @@ def test_adding_an_item_shows_the_last_page_and_a_refused_one_stores_nothing() -
     added = work(plan, ev.AddItem("Book the photographer"), tasks)
     assert added.checklist is not None and added.checklist[-1].label == "Book the photographer"
     assert added.reply.page == (1, 2)
-    assert added.reply.options[-1] == Option("c1", "Book the photographer", False)
+    assert added.reply.options[-1] == Option("c1", str(total_items(added.checklist)), False)
+    assert added.reply.text.splitlines()[-1].endswith("☐ Book the photographer")
 
     too_long = work(plan, ev.AddItem("x" * 61), tasks)
     assert not too_long.changed
@@ -200,16 +218,20 @@ def test_the_board_offers_ticks_for_all_and_claims_for_our_open_tasks() -> None:
     claims = [o.key[len(CLAIM) :] for o in reply.options if o.key.startswith(CLAIM)]
     assert ticks == [task.key for task in tasks][: checklist.PAGE_SIZE]
     shown = tasks[: checklist.PAGE_SIZE]
-    assert claims == [task.key for task in shown if task.owner in (US, TOGETHER)]
-    for task in tasks:  # every task with its owner party, on every page's text
-        line = f"☐ {t(f'task.{task.key}')} — {t(f'party.{task.owner}')}"
+    # Ours to take: our tasks, and the joint ones (we do our part of those).
+    assert claims == [task.key for task in shown if task.owner in (US, TOGETHER) or is_joint(task)]
+    for number, task in enumerate(shown, 1):  # every task of the page with its owner party
+        line = f"{number}. {t(f'task.{task.key}')} — {owner_text(task, 'en')}"
         assert line in reply.text.splitlines()
+    # Tick buttons carry a short label, numbered like the text's lines.
+    labels = [o.label for o in reply.options if o.key.startswith(TICK)]
+    assert labels == [f"{n}. {t(f'task_short.{x.key}')}" for n, x in enumerate(shown, 1)]
 
 
 def test_claims_record_who_and_refuse_the_partners_and_taken_tasks() -> None:
     plan, tasks = finished()
     ours = next(task for task in tasks if task.owner == US)
-    theirs = next(task for task in tasks if task.owner == PARTNER)
+    theirs = next(task for task in tasks if task.owner == PARTNER and not is_joint(task))
 
     claimed = work(plan, ev.ClaimTask(ours.key), tasks, member=LUKASZ)
     assert claimed.tasks is not None

@@ -173,6 +173,19 @@ async def test_create_plan_closes_earlier_open_plans(store: SqlStore, query) -> 
         assert not await s.save_plan(first, 1, ALICE)
 
 
+async def test_plans_lists_the_chats_plans_newest_first(store: SqlStore) -> None:
+    first = await new_plan(store, answers={"goals": ["event"]})
+    second = await new_plan(store, state="start")
+    async with store.session(GROUP) as s:
+        plans = await s.plans()
+    assert [(p.id, p.status, p.answers) for p in plans] == [
+        (second.id, "open", {}),
+        (first.id, "closed", {"goals": ["event"]}),
+    ]
+    async with store.session(PRIVATE) as s:
+        assert await s.plans() == []  # another chat sees none of them
+
+
 async def _save_work(
     store: SqlStore,
     seen: int,

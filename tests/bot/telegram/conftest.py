@@ -11,7 +11,7 @@ import pytest
 from tg_offline import OfflineRequest
 from tg_support import Bot, make_settings
 
-from bot.telegram import delivery
+from bot.telegram import delivery, redraw
 from bot.telegram.app import build_application
 from bot.telegram.deps import Service
 
@@ -21,6 +21,13 @@ MakeBot = Callable[..., Awaitable[Bot]]
 @pytest.fixture(autouse=True)
 def _fast_retries(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(delivery, "NETWORK_RETRY_DELAY", 0)
+
+
+@pytest.fixture(autouse=True)
+def _redraw_at_once(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Redraws are not spaced out in time, so each tap's redraw is sent before the next tap
+    (Member.send waits for it). test_tg_burst.py runs the real spacing on a controlled clock."""
+    monkeypatch.setattr(redraw, "REDRAW_INTERVAL", 0)
 
 
 @pytest.fixture(autouse=True)

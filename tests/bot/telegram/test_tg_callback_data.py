@@ -6,8 +6,21 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from bot.telegram.callback_data import MAX_BYTES, Action, ButtonData, decode, encode, to_event
-from flows.events import Answer, Back, Done, Edit, Finish, Skip, Toggle
+from bot.telegram.callback_data import (
+    MAX_BYTES,
+    Action,
+    ButtonData,
+    ForgetData,
+    ResultButton,
+    decode,
+    decode_restart,
+    decode_result,
+    encode,
+    encode_restart,
+    encode_result,
+    to_event,
+)
+from flows.events import Answer, Back, Done, Edit, Finish, Revote, Skip, Start, Toggle
 from flows.questionnaire import CHOICE, MULTI, QUESTIONS, SCALE, by_key
 
 BIG = 10**18 - 1  # the largest plan id / version the format carries
@@ -46,6 +59,19 @@ def _buttons() -> st.SearchStrategy[ButtonData]:
             st.one_of(st.none(), question),
         ),
         st.builds(lambda p, v: ButtonData(p, v, Action.FINISH), ids, versions),
+        with_option(Action.USE, {SCALE}),
+        st.builds(
+            lambda p, v, q: ButtonData(p, v, Action.REVOTE, q.key),
+            ids,
+            versions,
+            st.sampled_from([q for q in QUESTIONS if q.kind == SCALE]),
+        ),
+        st.builds(
+            lambda p, v, page: ButtonData(p, v, Action.PICK, page=page),
+            ids,
+            versions,
+            st.integers(0, 99),
+        ),
     )
 
 
@@ -132,3 +158,43 @@ def test_events() -> None:
     assert to_event(ButtonData(1, 0, Action.SKIP, multi.key)) == Skip(multi.key)
     assert to_event(ButtonData(1, 0, Action.EDIT, multi.key)) == Edit(multi.key)
     assert to_event(ButtonData(1, 0, Action.FINISH)) == Finish()
+
+
+def test_the_group_and_review_buttons_stand_for_their_events() -> None:
+    scale = next(q.key for q in QUESTIONS if q.kind == SCALE)
+    assert to_event(ButtonData(1, 2, Action.USE, scale, "3")) == Done(scale, use=3)
+    assert to_event(ButtonData(1, 2, Action.REVOTE, scale)) == Revote(scale)
+    assert to_event(ButtonData(1, 2, Action.PICK, page=1)) == Start()
+    with pytest.raises(ValueError):
+        ButtonData(1, 2, Action.PICK, "aims")  # the picker names no question
+    with pytest.raises(ValueError):
+        ButtonData(1, 2, Action.USE, "aims", "joint_event")  # only scales have a middle value
+    assert decode("1|1|2|p||") is None  # a picker without its page
+    assert decode("1|1|2|p|0|1") is None
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        ("x|1700000000|y", ForgetData(True, 1700000000)),
+        ("x|1700000000|n", ForgetData(False, 1700000000)),
+        ("x|01|y", None),
+        ("f|1700000000|y", None),  # /forget's, not /restart's
+        ("x|1700000000|yes", None),
+    ],
+)
+def test_restart_confirmation_data(raw: str, expected: ForgetData | None) -> None:
+    assert decode_restart(raw) == expected
+    if expected is not None:
+        assert encode_restart(expected) == raw
+
+
+@pytest.mark.parametrize("what", ["checklist", "tasks", "agreement", "why"])
+def test_result_buttons_round_trip(what: str) -> None:
+    raw = encode_result(ResultButton(12, what))
+    assert len(raw.encode()) <= MAX_BYTES and decode_result(raw) == ResultButton(12, what)
+
+
+@pytest.mark.parametrize("raw", ["r|0|c", "r|12|z", "r|012|c", "r|12|c|", "garbage", None])
+def test_result_buttons_are_strict(raw: object) -> None:
+    assert decode_result(raw) is None

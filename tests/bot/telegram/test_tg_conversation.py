@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import logging
 from typing import Any
 
@@ -14,7 +15,6 @@ from bot.telegram.callback_data import Action, ButtonData, decode, encode
 from bot.telegram.handlers import MAX_TEXT
 from flows.events import Skip, Start, Text
 from flows.model import DONE, ChatRef, MemberRef
-from flows.questionnaire import QUESTIONS
 from flows.texts import t
 
 FORMS = ("information", "event", "advocacy", "network", "corporate", "strategic")
@@ -22,7 +22,7 @@ TYPED = "More young people taking part in our activities"
 
 
 def _is_result(text: str) -> bool:
-    return t("result.tasks") in text
+    return text.startswith("<b>") and t("result.title", form="") in text
 
 
 async def play_to_result(member: Member, max_steps: int = 100) -> str:
@@ -59,8 +59,8 @@ async def test_whole_private_conversation(bot: Bot, store: Any) -> None:
     assert welcome == t("ui.welcome")
     plan = await current_plan(store, member.chat_id)
     assert plan is not None
-    # Before any answer every branch still counts, so the total is the whole questionnaire.
-    assert first.startswith(t("ui.progress", n=1, total=len(QUESTIONS)) + "\n\n")
+    # Progress shows the part of the questionnaire: it never jumps as branches close.
+    assert first.startswith("Part 1 of 4 — your association (question 1)\n\n")
     assert t("q.aims.text") in first
     assert buttons(member.last()), "the first question has buttons"
 
@@ -69,8 +69,14 @@ async def test_whole_private_conversation(bot: Bot, store: Any) -> None:
     names = [t(f"form.{form}.name") for form in FORMS]
     assert any(t("result.title", form=name) in result for name in names), result
     assert "partnership" in result.lower() or "network" in result.lower()
-    assert t("result.tasks") in result
-    assert any(t(f"party.{p}") in result for p in ("us", "partner", "together"))
+    # The result leads on with buttons; "Why this?" sends the reasoning and who does what.
+    shown = member.last()
+    labels = dict(buttons(shown))
+    assert [t("ui.checklist"), t("ui.tasks"), t("ui.agreement"), t("ui.why")] == list(labels)
+    await member.tap(shown, labels[t("ui.why")])
+    why = member.texts()[-1]
+    assert t("result.why") in why and t("result.tasks") in why
+    assert any(f" — {t(f'party.{p}')} (" in why for p in ("us", "partner"))
 
     plan = await current_plan(store, member.chat_id)
     assert plan is not None and plan.status == DONE
@@ -83,8 +89,8 @@ async def test_whole_private_conversation(bot: Bot, store: Any) -> None:
     assert len(answered) >= 15
     assert all("reply_markup" not in m for m in answered)
     assert any(m["text"].endswith(t("ui.answered", answer=TYPED)) for m in answered)
-    # Only the last message may still have buttons (the result has none).
-    assert all("reply_markup" not in m for m in member.messages()[:-1])
+    # Only the result (second last, before the reasoning) still has buttons.
+    assert all("reply_markup" not in m for m in member.messages()[:-2])
 
 
 async def test_multi_select_edits_in_place(bot: Bot, store: Any) -> None:
@@ -137,7 +143,8 @@ async def test_stale_button_changes_nothing(bot: Bot, store: Any) -> None:
     assert await snapshot(store, member.chat_id) == before
     new_calls = bot.request.calls[calls_before:]
     assert [c.method for c in new_calls] == ["answerCallbackQuery"] * 2
-    assert all(c.params["text"] == t("ui.stale_button") for c in new_calls)
+    # Copies of the question that are no longer the live one say so.
+    assert all(c.params["text"] == t("ui.old_copy") for c in new_calls)
     assert all(c.params.get("show_alert") in (None, False) for c in new_calls)
 
 
@@ -293,7 +300,7 @@ async def test_restart_resumes_at_the_same_question(make_bot: Any, db_url: str) 
         await second.member.say("/resume")
         assert second.member.texts() == [shown_before_restart]
         plan = await current_plan(second_store, second.member.chat_id)
-        assert plan is not None and plan.state == "strategy_detail"
+        assert plan is not None and plan.state == "target_benefit"
     finally:
         await second_store.close()
 
@@ -308,20 +315,38 @@ async def test_commands_map_to_events(bot: Bot, store: Any) -> None:
     assert (await current_plan(store, member.chat_id)).state == "aims"  # type: ignore[union-attr]
     await member.say("/summary")
     assert member.texts()[-1].startswith(t("ui.summary"))
-    await member.say("/restart")
+    await member.say("/restart")  # asks first, like /forget
+    asked = member.last()
+    assert asked["text"] == t("ui.restart_confirm")
+    assert (await current_plan(store, member.chat_id)).answers  # type: ignore[union-attr]
+    await member.tap_label(asked, t("ui.restart_yes"))
     restarted = await current_plan(store, member.chat_id)
     assert restarted is not None and restarted.answers == {}
+    assert "reply_markup" not in member.request.messages[(member.chat_id, asked["message_id"])]
     await member.say("/skip")  # the first question may not be skipped
     assert member.texts()[-1].startswith(t("invalid.not_skippable"))
 
 
-async def test_command_menu_is_set(bot: Bot) -> None:
+async def test_command_menu_is_set_per_scope(bot: Bot) -> None:
+    """Private chats and group administrators get every command; other group members (and
+    the default menu) get no /restart and /forget, which only administrators may use there."""
     await bot.app.post_init(bot.app)
-    calls = bot.request.called("setMyCommands")
-    assert calls
-    commands = calls[0]["commands"]
-    assert [c["command"] for c in commands] == list(MENU)
-    assert all(c["description"] == t(f"ui.cmd_{c['command']}") for c in commands)
+    menus: dict[str, list[str]] = {}
+    for call in bot.request.called("setMyCommands"):
+        scope = json.loads(call["scope"]) if isinstance(call["scope"], str) else call["scope"]
+        commands = call["commands"]
+        if isinstance(commands, str):
+            commands = json.loads(commands)
+        assert all(c["description"] == t(f"ui.cmd_{c['command']}") for c in commands)
+        if "language_code" not in call:
+            menus[scope["type"]] = [c["command"] for c in commands]
+    members_menu = [name for name in MENU if name not in ("restart", "forget")]
+    assert menus == {
+        "default": members_menu,
+        "all_private_chats": list(MENU),
+        "all_group_chats": members_menu,
+        "all_chat_administrators": list(MENU),
+    }
 
 
 async def test_group_basics(bot: Bot, store: Any) -> None:
@@ -376,3 +401,65 @@ async def test_group_scale_votes(bot: Bot, store: Any) -> None:
     await ville.tap(aino.last(), dict(buttons(aino.last()))[t("ui.done")])
     plan = await current_plan(store, -200)
     assert plan is not None and plan.answers["field_closeness"] == 3
+
+
+async def play_to_review(member: Member) -> dict[str, Any]:
+    for _ in range(100):
+        last = member.last()
+        actions = {decode(data).action for _, data in buttons(last) if decode(data)}  # type: ignore[union-attr]
+        if Action.FINISH in actions:
+            return last
+        if Action.TOGGLE in actions:
+            toggle = next(d for _, d in buttons(last) if decode(d).action == Action.TOGGLE)  # type: ignore[union-attr]
+            await member.tap(last, toggle)
+            await member.tap_label(member.last(), t("ui.done"))
+        elif Action.ANSWER in actions:
+            answer = next(d for _, d in buttons(last) if decode(d).action == Action.ANSWER)  # type: ignore[union-attr]
+            await member.tap(last, answer)
+        else:
+            await member.say(TYPED)
+    raise AssertionError("never reached the review")
+
+
+async def test_the_review_has_two_buttons_and_a_paged_picker(bot: Bot, store: Any) -> None:
+    member = bot.member
+    await member.say("/plan")
+    review = await play_to_review(member)
+    assert [label for label, _ in buttons(review)] == [
+        t("ui.finish"),
+        t("ui.change_answer"),
+        t("ui.back"),
+    ]
+    sent = len(member.texts())
+    await member.tap_label(review, t("ui.change_answer"))
+    picker = member.request.messages[(member.chat_id, review["message_id"])]
+    assert picker["text"] == review["text"] and len(member.texts()) == sent  # same message
+    labels = [label for label, _ in buttons(picker)]
+    assert labels[0] == t("q.aims.short") and labels[-1] == t("ui.back_to_review")
+    rows = picker["reply_markup"]["inline_keyboard"]
+    assert any(len(row) == 2 for row in rows)  # short labels two to a row
+    await member.tap_label(picker, t("ui.page_next"))
+    second = member.request.messages[(member.chat_id, review["message_id"])]
+    assert [label for label, _ in buttons(second)] != labels
+    await member.tap_label(second, t("ui.back_to_review"))
+    again = member.request.messages[(member.chat_id, review["message_id"])]
+    assert [label for label, _ in buttons(again)][:2] == [t("ui.finish"), t("ui.change_answer")]
+
+    await member.tap_label(again, t("ui.change_answer"))
+    picker = member.request.messages[(member.chat_id, review["message_id"])]
+    await member.tap_label(picker, t("q.strategy_goal.short"))
+    plan = await current_plan(store, member.chat_id)
+    assert plan is not None and plan.state == "strategy_goal"
+    assert t("q.strategy_goal.text") in member.last()["text"]
+
+
+async def test_the_result_leads_on_to_the_checklist_and_the_tasks(bot: Bot, store: Any) -> None:
+    member = bot.member
+    await member.say("/plan")
+    await play_to_result(member)
+    result = member.last()
+    await member.tap_label(result, t("ui.checklist"))
+    assert member.last()["text"].startswith(t("check.title", done=0, total=0)[:10])
+    await member.tap_label(result, t("ui.tasks"))
+    assert member.last()["text"].startswith(t("board.title", done=0, total=0)[:10])
+    assert all(toast is None for toast in member.toasts()[-2:])

@@ -23,8 +23,8 @@ async def test_network_error_once_is_retried(bot: Bot, store: Any) -> None:
     bot.request.fail("sendMessage", NetworkError("connection reset"))
     await bot.member.tap(question, buttons(question)[0][1])
     plan = await current_plan(store, bot.member.chat_id)
-    assert plan is not None and plan.state == "strategy_detail"
-    assert t("q.strategy_detail.text") in bot.member.texts()[-1]
+    assert plan is not None and plan.state == "target_benefit"
+    assert t("q.target_benefit.text") in bot.member.texts()[-1]
 
 
 async def test_network_down_keeps_the_answer_and_resume_shows_the_question(
@@ -36,13 +36,13 @@ async def test_network_down_keeps_the_answer_and_resume_shows_the_question(
     bot.request.fail("editMessageText", *down)
     await bot.member.tap(question, buttons(question)[0][1])
     plan = await current_plan(store, bot.member.chat_id)
-    assert plan is not None and plan.state == "strategy_detail"
+    assert plan is not None and plan.state == "target_benefit"
     assert plan.answers["strategy_goal"] == "more_members"
     # Telegram answers again.
     while bot.request.pending_failures("sendMessage"):
         await bot.member.say("/resume")
     await bot.member.say("/resume")
-    assert t("q.strategy_detail.text") in bot.member.texts()[-1]
+    assert t("q.target_benefit.text") in bot.member.texts()[-1]
 
 
 async def test_bad_request_on_the_old_message_still_sends_the_next_question(
@@ -52,5 +52,5 @@ async def test_bad_request_on_the_old_message_still_sends_the_next_question(
     bot.request.fail("editMessageText", Failure(400, "Bad Request: message to edit not found"))
     await bot.member.tap(question, buttons(question)[0][1])
     plan = await current_plan(store, bot.member.chat_id)
-    assert plan is not None and plan.state == "strategy_detail"
-    assert t("q.strategy_detail.text") in bot.member.texts()[-1]
+    assert plan is not None and plan.state == "target_benefit"
+    assert t("q.target_benefit.text") in bot.member.texts()[-1]

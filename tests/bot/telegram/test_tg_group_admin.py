@@ -102,13 +102,15 @@ async def test_an_anonymous_administrator_counts_as_one(bot: Bot, store: Any) ->
     await as_group(admin, "/plan")
     first = await plan_of(store)
     await as_group(admin, "/restart")
-    assert (await plan_of(store)).id != first.id  # a new plan
-    await as_group(admin, "/forget")
-    assert admin.last()["text"] == t("ui.forget_confirm")
+    assert admin.last()["text"] == t("ui.restart_confirm")
     assert checked(bot) == []  # sent on behalf of the group: no need to ask Telegram
     # The administrator taps with their own account, which Telegram knows as administrator.
     bot.request.member_status[(GROUP, CARL)] = "administrator"
     carl = member(bot, CARL, "Carl")
+    await carl.tap(admin.last(), dict(buttons(admin.last()))[t("ui.restart_yes")])
+    assert (await plan_of(store)).id != first.id  # a new plan
+    await as_group(admin, "/forget")
+    assert admin.last()["text"] == t("ui.forget_confirm")
     await carl.tap(admin.last(), dict(buttons(admin.last()))[t("ui.forget_yes")])
     assert all_gone(await store.count_rows(group_ref()))
     # Someone posting as their own channel is no administrator of the group.
@@ -126,16 +128,41 @@ async def test_restart_in_a_group_is_for_administrators(bot: Bot, store: Any) ->
     await ben.say("/restart")
     assert ben.texts()[-1] == t("ui.admins_only")
     assert await plan_of(store) == before
+
+    # An administrator is asked first, as with /forget; the question names what happens.
     await anna.say("/restart")
+    asked = anna.last()
+    assert asked["text"] == t("ui.restart_confirm")
+    assert await plan_of(store) == before
+    labels = dict(buttons(asked))
+    assert list(labels) == [t("ui.restart_yes"), t("ui.restart_no")]
+    # A member who is no administrator cannot confirm it for them.
+    tap = ben.tap_update(asked, labels[t("ui.restart_yes")])
+    await ben.send(tap)
+    assert toast_for(bot, tap.callback_query.id) == t("ui.admins_only")  # type: ignore[union-attr]
+    assert await plan_of(store) == before
+    # "Keep going" keeps everything and drops the buttons.
+    await anna.tap(asked, labels[t("ui.restart_no")])
+    assert await plan_of(store) == before
+    shown = bot.request.messages[(GROUP, asked["message_id"])]
+    assert shown["text"] == t("ui.restart_kept") and "reply_markup" not in shown
+
+    await anna.say("/restart")
+    asked = anna.last()
+    await anna.tap(asked, dict(buttons(asked))[t("ui.restart_yes")])
     after = await plan_of(store)
     assert after.id != before.id and after.answers == {}
     assert t("q.aims.text") in anna.texts()[-1]
+    # The old plan's question lost its buttons: one live copy.
+    old = bot.request.chat_messages(GROUP)[0]
+    assert t("q.aims.text") in old["text"] and "reply_markup" not in old
 
 
 async def test_private_chats_need_no_administrator(bot: Bot, store: Any) -> None:
     aino = bot.member
     await aino.say("/plan")
     await aino.say("/restart")
+    await aino.tap(aino.last(), dict(buttons(aino.last()))[t("ui.restart_yes")])
     await aino.say("/forget")
     confirm = aino.last()
     assert confirm["text"] == t("ui.forget_confirm")

@@ -23,6 +23,7 @@ from test_tg_group import (
     toast_for,
     walk_to,
 )
+from tg_support import settled
 
 from bot.telegram.callback_data import Action
 from flows.service import PlanningService
@@ -99,6 +100,7 @@ async def test_two_instances_apply_one_of_two_simultaneous_taps(
         bot_a.app.process_update(anna_tap),
         bot_b.app.process_update(ben_tap),
     )
+    await settled(bot_a.app, bot_b.app)
     # Exactly one answer applied; the stored plan is consistent from either instance.
     plan_a, plan_b = await plan_of(store_a), await plan_of(store_b)
     assert (plan_a.version, plan_a.answers, plan_a.state) == (
@@ -107,7 +109,7 @@ async def test_two_instances_apply_one_of_two_simultaneous_taps(
         plan_b.state,
     )
     assert plan_a.version == before.version + 1
-    assert plan_a.state == "strategy_detail"
+    assert plan_a.state == "target_benefit"
     async with store_b.session(group_ref()) as session:
         rows = [
             r for r in await session.answer_history(plan_a.id or 0) if r.question == "strategy_goal"
@@ -125,7 +127,7 @@ async def test_two_instances_apply_one_of_two_simultaneous_taps(
     # Only the winner's instance touched the message and asked the next question.
     made = {bot: [c.method for c in bot.request.calls[calls[bot] :]] for bot in calls}
     assert made[loser_bot] == ["answerCallbackQuery"]
-    assert "sendMessage" in made[winner_bot]  # strategy_detail is a text question
+    assert "sendMessage" in made[winner_bot]  # target_benefit is a text question
 
 
 async def test_simultaneous_votes_on_two_instances_are_both_counted(
@@ -147,10 +149,13 @@ async def test_simultaneous_votes_on_two_instances_are_both_counted(
         bot_a.app.process_update(anna_vote),
         bot_b.app.process_update(ben_vote),
     )
+    await settled(bot_a.app, bot_b.app)
     # One vote lost the race to the other and was cast again: both count, nobody is refused.
     plan = await plan_of(store_b)
     stored = {v["name"]: v["value"] for v in plan.meta["votes"]["field_closeness"].values()}
     assert stored == {"Anna": 4, "Ben": 5}
     assert plan.version == before.version + 2 and plan.state == "field_closeness"
-    assert toast_for(bot_a, anna_vote.callback_query.id) is None  # type: ignore[union-attr]
-    assert toast_for(bot_b, ben_vote.callback_query.id) is None  # type: ignore[union-attr]
+    # Nobody is refused: each is told their own (hidden) vote.
+    anna_toast = toast_for(bot_a, anna_vote.callback_query.id)  # type: ignore[union-attr]
+    assert anna_toast == t("ui.vote_counted", value=4)
+    assert toast_for(bot_b, ben_vote.callback_query.id) == t("ui.vote_counted", value=5)  # type: ignore[union-attr]

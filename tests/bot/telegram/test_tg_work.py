@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 from telegram.ext import ApplicationBuilder
 from tg_offline import BOT_USERNAME, Member, buttons
-from tg_support import Bot
+from tg_support import Bot, current_plan, settled
 
 import bot.telegram.app as app_module
 from bot.telegram.callback_data import MAX_BYTES
@@ -22,7 +22,9 @@ from flows import checklist
 from flows import events as ev
 from flows import reply as kinds
 from flows.model import PARTNER, US, ChatRef, ChecklistRecord, MemberRef, Plan, TaskRecord
+from flows.render import owner_text
 from flows.reply import Option, Reply
+from flows.tasks import is_joint
 from flows.texts import t
 from tests.flows.scenarios import EVENT, EVENT_WITH_SPONSOR
 
@@ -103,8 +105,9 @@ def in_group(bot: Bot, user_id: int, name: str) -> Member:
     return Member(bot.app, bot.request, user_id=user_id, chat_id=GROUP_ID, first_name=name)
 
 
-ITEM = "☐ " + t("check.know_partner")
-ITEM_DONE = "☑ " + t("check.know_partner")
+# Item buttons carry the item's number; the text gives the item in full.
+ITEM = "☐ 1"
+ITEM_DONE = "☑ 1"
 
 
 # --- the checklist ---------------------------------------------------------------------------
@@ -115,12 +118,15 @@ async def test_checklist_tick_persists_and_redraws_the_same_message(bot: Bot, st
     await finish_plan(bot.service, member.chat_id, [member])
     await member.say("/checklist")
     shown = member.last()
-    assert shown["text"] == "\n\n".join(
-        [t("check.title", done=0, total=EVENT_ITEMS), t("ui.page", page=1, pages=2)]
-    )
-    assert labels(shown) == [
-        "☐ " + t(f"check.{key}") for key in checklist.builtin_keys(("event",))[:8]
-    ] + [t("ui.page_prev"), t("ui.page_next")]
+    keys = checklist.builtin_keys(("event",))[:8]
+    assert shown["text"] == "\n".join(
+        [t("check.title", done=0, total=EVENT_ITEMS), ""]
+        + [f"{n}. ☐ {t(f'check.{key}')}" for n, key in enumerate(keys, 1)]
+    ) + "\n\n" + t("ui.page", page=1, pages=2)
+    assert labels(shown) == [f"☐ {n}" for n in range(1, 9)] + [
+        t("ui.page_prev"),
+        t("ui.page_next"),
+    ]
     plan, _, _ = await stored(store, member.chat_id)
     for _, data in buttons(shown):
         assert data.startswith("w|") and len(data.encode()) <= MAX_BYTES
@@ -176,12 +182,13 @@ async def test_pages_turn_with_the_arrows_in_place(bot: Bot, store: Any) -> None
     await member.tap(shown, data_of(shown, t("ui.page_next")))
     second = current(member, shown)
     assert second["text"].endswith(t("ui.page", page=2, pages=2))
-    assert labels(second)[:-2] == ["☐ " + t(f"check.{key}") for key in keys[8:]]
+    assert labels(second)[:-2] == [f"☐ {n}" for n in range(9, len(keys) + 1)]
+    assert f"{len(keys)}. ☐ {t(f'check.{keys[-1]}')}" in second["text"].splitlines()
 
-    last = "☐ " + t(f"check.{keys[-1]}")
+    last = f"☐ {len(keys)}"
     await member.tap(second, data_of(second, last))  # a tick on page 2 stays on page 2
     second = current(member, shown)
-    assert "☑ " + t(f"check.{keys[-1]}") in labels(second)
+    assert f"☑ {len(keys)}" in labels(second)
     assert second["text"].endswith(t("ui.page", page=2, pages=2))
 
     await member.tap(second, data_of(second, t("ui.page_prev")))
@@ -217,7 +224,8 @@ async def test_own_items_are_added_and_bad_ones_refused_with_a_reason(bot: Bot, 
     shown = member.last()
     assert shown["text"].startswith(t("check.title", done=0, total=EVENT_ITEMS + 1))
     assert shown["text"].endswith(t("ui.page", page=2, pages=2))  # the new item's page
-    assert labels(shown)[-3] == "☐ Book the photographer"
+    assert labels(shown)[-3] == f"☐ {EVENT_ITEMS + 1}"
+    assert f"{EVENT_ITEMS + 1}. ☐ Book the photographer" in shown["text"].splitlines()
     _, _, items = await stored(store, member.chat_id)
     assert [(i.key, i.label) for i in items if i.custom] == [("c1", "Book the photographer")]
 
@@ -232,7 +240,7 @@ async def test_a_stale_checklist_button_shows_a_toast_and_the_list_as_it_is(
     await finish_plan(bot.service, member.chat_id, [member])
     await member.say("/checklist add Book the photographer")
     shown = member.last()
-    own = data_of(shown, "☐ Book the photographer")
+    own = data_of(shown, f"☐ {EVENT_ITEMS + 1}")
 
     # The list changes under the message: the own item goes (another instance, an admin tool).
     plan, _, items = await stored(store, member.chat_id)
@@ -244,7 +252,7 @@ async def test_a_stale_checklist_button_shows_a_toast_and_the_list_as_it_is(
     await member.tap(shown, own)
     assert member.toasts()[-1] == t("check.stale")
     now = current(member, shown)
-    assert "☐ Book the photographer" not in labels(now)
+    assert "Book the photographer" not in now["text"]
     assert now["text"].startswith(t("check.title", done=0, total=EVENT_ITEMS))
     assert edits(bot.request, shown["message_id"]) == ["editMessageText"]
     after, _, items = await stored(store, member.chat_id)
@@ -269,8 +277,11 @@ async def test_buttons_of_an_older_plan_or_another_chat_change_nothing(
     assert other.toasts()[-1] == t("ui.foreign_button")
     assert await stored(store, other.chat_id) == before
 
-    # After /restart the old plan's buttons are refused too.
+    # Once a newer plan is finished, the older plan's buttons are refused too (until then the
+    # finished plan's checklist stays in use: test_a_restart_keeps_the_finished_plan_...).
     await member.say("/restart")
+    await member.tap_label(member.last(), t("ui.restart_yes"))
+    await finish_plan(bot.service, member.chat_id, [member])
     await member.tap(old, data_of(old, ITEM))
     assert member.toasts()[-1] == t("ui.foreign_button")
     assert edits(bot.request, old["message_id"]) == []
@@ -300,8 +311,8 @@ async def test_no_plan_and_unfinished_plan(bot: Bot, store: Any) -> None:
     await member.say("/tasks")
     assert member.texts()[-1] == t("board.no_tasks")
     await member.say("/checklist")  # the preparation steps are there from the start
-    assert member.last()["text"] == "\n".join(
-        [t("check.title", done=0, total=5), t("check.preparation_only")]
+    assert member.last()["text"].startswith(
+        "\n".join([t("check.title", done=0, total=5), t("check.preparation_only")])
     )
     assert len(buttons(member.last())) == 5  # one page: no arrows
 
@@ -315,8 +326,11 @@ async def test_in_a_group_ticks_show_who_made_them(bot: Bot, store: Any) -> None
     await anna.say(f"/checklist@{BOT_USERNAME}")
     shown = anna.last()
     await lukasz.tap(shown, data_of(shown, ITEM))
-    label = "☑ " + t("check.done_by", label=t("check.know_partner"), name="Łukasz")
-    assert labels(current(anna, shown))[0] == label
+    # Who ticked it comes first on the item's line.
+    line = "1. ☑ " + t("check.done_by", label=t("check.know_partner"), name="Łukasz")
+    assert line.startswith("1. ☑ Łukasz")
+    assert line in current(anna, shown)["text"].splitlines()
+    assert labels(current(anna, shown))[0] == ITEM_DONE
     _, _, items = await stored(store, GROUP_ID)
     assert [(i.key, i.done_by) for i in items if i.done] == [("know_partner", "Łukasz")]
 
@@ -325,44 +339,52 @@ async def test_a_group_member_claims_and_completes_a_task(bot: Bot, store: Any) 
     anna, lukasz = in_group(bot, ANNA_ID, "Anna"), in_group(bot, LUKASZ_ID, "Łukasz")
     await finish_plan(bot.service, GROUP_ID, [anna, lukasz])
     _, tasks, _ = await stored(store, GROUP_ID)
-    ours = next(task for task in tasks if task.owner == US)
-    theirs = next(task for task in tasks if task.owner == PARTNER)
+    ours = next(task for task in tasks if task.owner == US and not is_joint(task))
+    theirs = next(task for task in tasks if task.owner == PARTNER and not is_joint(task))
     name = t(f"task.{ours.key}")
-    claim = t("board.claim", task=name)
+    number = tasks.index(ours) + 1
 
     await lukasz.say("/tasks")
     board = lukasz.last()
     assert board["text"].startswith(t("board.title", done=0, total=len(tasks)))
-    for task in tasks:  # every task with its owner party
-        line = f"☐ {t(f'task.{task.key}')} — {t(f'party.{task.owner}')}"
+    for n, task in enumerate(tasks[: checklist.PAGE_SIZE], 1):  # each task, its owner party
+        line = t("board.line", number=n, task=t(f"task.{task.key}"), owner=owner_text(task, "en"))
         assert line in board["text"].splitlines()
-    assert t("board.claim", task=t(f"task.{theirs.key}")) not in labels(board)
+    # One row per task: its short name to tick it, then ✋ for a task of ours nobody took.
+    rows = board["reply_markup"]["inline_keyboard"]
+    row = rows[number - 1]
+    assert [b["text"] for b in row] == [f"☐ {number}. {t(f'task_short.{ours.key}')}", "✋"]
+    assert len(rows[tasks.index(theirs)]) == 1  # the partner's task: no ✋
+    claim = row[1]["callback_data"]
 
-    await lukasz.tap(board, data_of(board, claim))
+    await lukasz.tap(board, claim)
     now = current(lukasz, board)
-    assert claim not in labels(now)
+    assert len(now["reply_markup"]["inline_keyboard"][number - 1]) == 1
     party = t("board.claimed", party=t("party.us"), name="Łukasz")
-    assert f"☐ {name} — {party}" in now["text"].splitlines()
+    assert party.startswith("Łukasz")
+    assert t("board.line", number=number, task=name, owner=party) in now["text"].splitlines()
     _, tasks_now, _ = await stored(store, GROUP_ID)
     task = next(x for x in tasks_now if x.key == ours.key)
     assert (task.claimed_by, task.done_by, task.done_at) == ("Łukasz", None, None)
 
     # Anna still has the old board on screen: the task is taken, she is told by whom.
-    await anna.tap(board, data_of(board, claim))
+    await anna.tap(board, claim)
     assert anna.toasts()[-1] == t("board.taken", name="Łukasz")
     _, unchanged, _ = await stored(store, GROUP_ID)
     assert unchanged == tasks_now
 
     now = current(lukasz, board)
-    await lukasz.tap(now, data_of(now, f"☐ {name}"))
+    tick = now["reply_markup"]["inline_keyboard"][number - 1][0]["callback_data"]
+    await lukasz.tap(now, tick)
     _, tasks_done, _ = await stored(store, GROUP_ID)
     task = next(x for x in tasks_done if x.key == ours.key)
     assert (task.claimed_by, task.done_by) == ("Łukasz", "Łukasz")
     assert task.done_at is not None and datetime.fromisoformat(task.done_at).tzinfo is not None
     now = current(lukasz, board)
     assert now["text"].startswith(t("board.title", done=1, total=len(tasks)))
-    assert f"☑ {name} — {party}{t('board.done_by', name='Łukasz')}" in now["text"].splitlines()
-    assert f"☑ {name}" in labels(now)
+    done_line = t("board.done_line", number=number, name="Łukasz", task=name)
+    assert done_line in now["text"].splitlines()  # the name first
+    assert f"☑ {number}. {t(f'task_short.{ours.key}')}" in labels(now)
     assert len(lukasz.texts()) == 1  # the board was redrawn, never sent again
 
 
@@ -417,9 +439,10 @@ async def test_two_members_ticking_at_once_both_ticks_persist(
     shown = anna.last()
     keys = checklist.builtin_keys(("event",))
     for first, second in ((0, 1), (2, 3), (4, 5)):
-        a = anna.tap_update(shown, data_of(shown, "☐ " + t(f"check.{keys[first]}")))
-        b = lukasz.tap_update(shown, data_of(shown, "☐ " + t(f"check.{keys[second]}")))
+        a = anna.tap_update(shown, data_of(shown, f"☐ {first + 1}"))
+        b = lukasz.tap_update(shown, data_of(shown, f"☐ {second + 1}"))
         await asyncio.gather(bot.app.process_update(a), bot.app.process_update(b))
+        await settled(bot.app)
         _, _, items = await stored(store, GROUP_ID)
         done = {i.key: i.done_by for i in items if i.done}
         assert done[keys[first]] == "Anna" and done[keys[second]] == "Łukasz", done
@@ -492,18 +515,21 @@ async def test_a_long_board_pages_with_the_arrows(bot: Bot, store: Any) -> None:
     board = member.last()
     assert board["text"].endswith(t("ui.page", page=1, pages=2))
     ticks = [label for label in labels(board) if label.startswith("☐ ")]
-    assert ticks == ["☐ " + t(f"task.{x.key}") for x in tasks[: checklist.PAGE_SIZE]]
+    shown = tasks[: checklist.PAGE_SIZE]
+    assert ticks == [f"☐ {n}. {t(f'task_short.{x.key}')}" for n, x in enumerate(shown, 1)]
 
     await member.tap(board, data_of(board, t("ui.page_next")))
     now = current(member, board)
     assert now["text"].endswith(t("ui.page", page=2, pages=2))
     ticks = [label for label in labels(now) if label.startswith("☐ ")]
-    assert ticks == ["☐ " + t(f"task.{x.key}") for x in tasks[checklist.PAGE_SIZE :]]
+    rest = tasks[checklist.PAGE_SIZE :]
+    first = checklist.PAGE_SIZE + 1
+    assert ticks == [f"☐ {n}. {t(f'task_short.{x.key}')}" for n, x in enumerate(rest, first)]
     last = tasks[-1]
-    await member.tap(now, data_of(now, "☐ " + t(f"task.{last.key}")))
+    await member.tap(now, data_of(now, f"☐ {len(tasks)}. {t(f'task_short.{last.key}')}"))
     now = current(member, board)
     assert now["text"].endswith(t("ui.page", page=2, pages=2))  # still on the second page
-    assert "☑ " + t(f"task.{last.key}") in labels(now)
+    assert f"☑ {len(tasks)}. {t(f'task_short.{last.key}')}" in labels(now)
     _, tasks_now, _ = await stored(store, member.chat_id)
     assert [x.key for x in tasks_now if x.done_by] == [last.key]
     assert len(member.texts()) == 1
@@ -522,3 +548,44 @@ def test_an_option_the_data_cannot_carry_is_left_out(caplog: pytest.LogCaptureFi
     rows = [[(b.text, b.callback_data) for b in row] for row in markup.inline_keyboard]
     assert rows == [[("☑ Know them", "w|i|3|0|know_partner|0")]]
     assert "Not A Key" in caplog.text
+
+
+async def test_a_restart_keeps_the_finished_plan_within_reach(bot: Bot, store: Any) -> None:
+    """/checklist and /tasks stay on the latest finished plan until a new one is finished,
+    and /plans lists the plans."""
+    member = bot.member
+    await finish_plan(bot.service, member.chat_id, [member])
+    await member.say("/checklist")
+    old_list = member.last()
+    await member.tap(old_list, data_of(old_list, ITEM))
+    finished, tasks, _ = await stored(store, member.chat_id)
+
+    await member.say("/restart")
+    await member.tap_label(member.last(), t("ui.restart_yes"))
+    fresh = await current_plan(store, member.chat_id)
+    assert fresh is not None and fresh.id != finished.id and fresh.answers == {}
+
+    await member.say("/checklist")
+    shown = member.last()
+    assert shown["text"].startswith(t("check.title", done=1, total=EVENT_ITEMS))
+    assert labels(shown)[0] == ITEM_DONE  # the tick made before the restart
+    await member.tap(shown, data_of(shown, "☐ 2"))  # and it can still be ticked
+    _, _, items = await stored_for(store, member.chat_id, finished.id)
+    assert sorted(i.key for i in items if i.done) == ["check_values", "know_partner"]
+    await member.say("/tasks")
+    assert member.last()["text"].startswith(t("board.title", done=0, total=len(tasks)))
+
+    await member.say("/plans")
+    listed = member.texts()[-1].splitlines()
+    form = t(f"form.{finished.meta['result']['form']}.name")
+    assert listed == [
+        t("ui.plans_title"),
+        t("ui.plans_open", answered=0),
+        t("ui.plans_done", form=form) + t("ui.plans_work"),
+    ]
+
+
+async def stored_for(store: Any, chat_id: int, plan_id: int | None) -> tuple[Any, Any, Any]:
+    async with store.session(telegram_chat(chat_id)) as session:
+        assert plan_id is not None
+        return None, await session.tasks(plan_id), await session.checklist(plan_id)

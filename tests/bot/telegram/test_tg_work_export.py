@@ -20,6 +20,8 @@ from bot.telegram.app import build_application
 from bot.telegram.work import PDF_NAME
 from bot.telegram.work_render import html_chunks, markdown_to_html
 from flows.model import US
+from flows.render import owner_text
+from flows.tasks import is_joint
 from flows.texts import t
 from tests.flows.scenarios import EVENT_WITH_SPONSOR
 
@@ -121,9 +123,11 @@ async def test_export_sends_the_agreement_as_a_message_and_a_pdf(doc_bot: Bot, s
     answers = {**EVENT_WITH_SPONSOR, "partner_name": PARTNER}
     await finish_plan(doc_bot.service, GROUP_ID, [anna, lukasz], answers)
     plan, tasks, _ = await stored(store, GROUP_ID)
-    ours = next(task for task in tasks if task.owner == US)
+    ours = next(task for task in tasks if task.owner == US and not is_joint(task))
     await lukasz.say("/tasks")
-    await lukasz.tap_label(lukasz.last(), t("board.claim", task=t(f"task.{ours.key}")))
+    board = lukasz.last()
+    row = board["reply_markup"]["inline_keyboard"][tasks.index(ours)]
+    await lukasz.tap(board, row[1]["callback_data"])  # ✋ beside the task
     sent_before = len(request.called("sendMessage"))
 
     await anna.say("/export")
@@ -140,7 +144,7 @@ async def test_export_sends_the_agreement_as_a_message_and_a_pdf(doc_bot: Bot, s
     assert t("export.combined", form=form, other=combined) in shown
     assert "|---" not in shown and "#" not in shown  # no raw Markdown on the phone
     for task in tasks:
-        owner = t(f"party.{task.owner}") + (" (Łukasz)" if task.key == ours.key else "")
+        owner = owner_text(task, "en") + (" (Łukasz)" if task.key == ours.key else "")
         assert f"• {t(f'task.{task.key}')} — {t(f'phase.{task.phase}')} — {owner}" in shown
 
     assert len(request.documents) == 1
@@ -153,7 +157,7 @@ async def test_export_sends_the_agreement_as_a_message_and_a_pdf(doc_bot: Bot, s
     assert form in text and combined in text
     assert PARTNER in text
     for task in tasks:
-        owner = t(f"party.{task.owner}") + (" (Łukasz)" if task.key == ours.key else "")
+        owner = owner_text(task, "en") + (" (Łukasz)" if task.key == ours.key else "")
         row = f"{t(f'task.{task.key}')} {t(f'phase.{task.phase}')} {owner}"
         assert row in lines, row
     contacts = lines[lines.index(t("export.contacts")) + 1]

@@ -24,6 +24,8 @@ from telegram.error import TimedOut
 from telegram.ext import Application
 from telegram.request import BaseRequest, RequestData
 
+from bot.telegram.deps import DEPS
+
 BOT_ID = 7000001
 BOT_USERNAME = "partnerbot_test_bot"
 BOT_USER = {
@@ -294,7 +296,9 @@ class Member:
     # --- acting ---------------------------------------------------------------------------
 
     async def send(self, update: Update) -> None:
+        """Process ``update`` and wait for the redraws it started (see bot.telegram.redraw)."""
         await self.app.process_update(update)
+        await self.app.bot_data[DEPS].redraws.drain()
 
     async def say(self, text: str) -> None:
         await self.send(self.text_update(text))

@@ -7,7 +7,7 @@ from typing import Any
 from tg_offline import Member, OfflineRequest
 
 from bot.config import Settings
-from bot.telegram.deps import Service
+from bot.telegram.deps import DEPS, Service
 from flows.model import ChatRef, Plan
 
 # Looks like a real token, so a leak would be easy to spot in any log line.
@@ -29,6 +29,12 @@ class Bot:
 
     async def close(self) -> None:
         await self.app.shutdown()
+
+
+async def settled(*apps: Any) -> None:
+    """Wait for the calls the apps' updates made alongside (answers to taps, redraws)."""
+    for app in apps:
+        await app.bot_data[DEPS].redraws.drain()
 
 
 def chat(chat_id: int) -> ChatRef:
