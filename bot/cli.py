@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from bot.config import ConfigError, Settings, load_settings, mask_url, require_token, sqlite_url
+from bot.locales import install_catalogs, shipped
 
 DESCRIPTION = """\
 Partnerbot helps an association plan a partnership with another organisation. Members answer
@@ -38,7 +39,11 @@ tells more about each command."""
 CHAT_DESCRIPTION = """\
 Hold the planning conversation in this terminal with the same questions, answers and results
 as on Telegram. Answer by typing the number or the label of an option (several as "1,3"), or
-your own words for open questions. Commands: /back, /skip, /summary, /restart, /help, /quit.
+your own words for open questions. Commands: /back, /skip, /summary, /restart, /language,
+/help, /quit.
+
+The conversation is in English, Finnish, Ukrainian or Arabic: --language fi (or
+PARTNERBOT_LANGUAGE=fi) switches the plan to Finnish; /language fi does the same mid-way.
 
 Standard input may be a pipe, so a script can play a conversation:
   printf '1\\n2\\n' | partnerbot chat --db /tmp/p.db
@@ -68,6 +73,7 @@ be reached, the bot retries: after 1 s, then twice as long each time up to 60 s
 EXPORT_DESCRIPTION = """\
 Write the finished plan of an association as a one-page agreement draft: goals, what each side
 gives, the tasks with their owners and why, money and time, contact people and a review date.
+It is written in the plan's language (the JSON keys are the same in every language).
 
 Formats: md (Markdown text), pdf (a printable page) and json (the same facts as data, UTF-8).
 Without --format the format follows the file name's ending (.pdf, .json), else md.
@@ -140,6 +146,13 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="NAME",
         default="default",
         help="whose plan this is; each name has its own plans (default: %(default)s)",
+    )
+    chat.add_argument(
+        "--language",
+        metavar="LANG",
+        choices=shipped(),
+        help="talk in this language from now on: " + ", ".join(shipped()) + " (without it: "
+        "PARTNERBOT_LANGUAGE if set, else the plan's own; a new plan takes bot.language)",
     )
 
     commands.add_parser(
@@ -257,7 +270,11 @@ def _chat(settings: Settings, args: argparse.Namespace) -> int:
     url = _database_url(settings, args.db)
     _check_database(url)
     try:
-        return chat(url, name, settings.language)
+        # --language or PARTNERBOT_LANGUAGE is a choice (the plan switches to it); bot.language
+        # in a config file is only the language of a new plan.
+        choose = args.language is not None or "PARTNERBOT_LANGUAGE" in os.environ
+        language = args.language or settings.language
+        return chat(url, name, language, choose=choose)
     except DatabaseError as exc:
         raise ConfigError(str(exc)) from None
 
@@ -284,7 +301,7 @@ def _export(settings: Settings, args: argparse.Namespace) -> int:
     url = _database_url(settings, args.db)
     _check_database(url, write=False)  # export only reads: a read-only file is fine
     doc = asyncio.run(_agreement(url, name, settings.language))
-    data = _export_bytes(doc, fmt, settings.language)
+    data = _export_bytes(doc, fmt)  # in the plan's language
     if to_stdout:
         sys.stdout.flush()
         sys.stdout.buffer.write(data)
@@ -299,7 +316,6 @@ async def _agreement(url: str, name: str, language: str) -> dict[str, Any]:
     """The association's finished plan as agreement data; ConfigError saying why not."""
     from bot.console import console_chat
     from flows.service import PlanningService
-    from flows.texts import t
     from storage.preflight import sqlite_writable
     from storage.store import SqlStore
 
@@ -319,7 +335,7 @@ async def _agreement(url: str, name: str, language: str) -> dict[str, Any]:
         await store.close()
     if isinstance(doc, dict):
         return doc
-    if doc.text == t("ui.no_plan", language):
+    if doc.plan_id is None:  # no plan at all
         raise ConfigError(
             f"association {name!r} has no plan to export; plan one with: "
             f"partnerbot chat --association {shlex.quote(name)}"
@@ -330,16 +346,16 @@ async def _agreement(url: str, name: str, language: str) -> dict[str, Any]:
     )
 
 
-def _export_bytes(doc: dict[str, Any], fmt: str, language: str) -> bytes:
+def _export_bytes(doc: dict[str, Any], fmt: str) -> bytes:
     if fmt == "json":
         return (json.dumps(doc, ensure_ascii=False, indent=2) + "\n").encode("utf-8")
     if fmt == "pdf":
         from bot.pdf import agreement_pdf
 
-        return agreement_pdf(doc, language)
+        return agreement_pdf(doc)
     from flows.export import markdown
 
-    return markdown(doc, language).encode("utf-8")
+    return markdown(doc).encode("utf-8")
 
 
 def _write_file(path: Path, data: bytes) -> None:
@@ -450,6 +466,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     settings: Settings | None = None
     try:
         settings = load_settings(args.config, os.environ)
+        install_catalogs()
         if args.command == "chat":
             return _chat(settings, args)
         if args.command == "run":

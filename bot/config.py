@@ -425,10 +425,10 @@ def _port(src: _Source) -> int:
 
 
 def _languages() -> list[str]:
-    """The languages the domain ships texts for (empty while none is shipped)."""
-    from flows.texts import languages
+    """The languages the domain ships catalogs for."""
+    from bot.locales import shipped
 
-    return list(languages())
+    return shipped()
 
 
 def _language_ok(value: str) -> bool:

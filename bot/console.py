@@ -17,34 +17,15 @@ import signal
 import sys
 from typing import Any, Protocol, TextIO
 
+from bot.locales import install_catalogs
 from bot.text import clean
-from flows.events import Back, Event, Restart, Skip, Start, Summary, Text
+from flows.events import Back, Event, Restart, SetLanguage, Skip, Start, Summary, Text
 from flows.model import ChatRef, MemberRef
 from flows.render import progress_text
 from flows.reply import INFO, QUESTION, RESULT, REVIEW, Reply
-from flows.texts import t
+from flows.texts import language_name, languages, supported, t
 
 log = logging.getLogger(__name__)
-
-SAVED = "Your answers are saved; run the same command again to continue."
-GOODBYE = "Goodbye."
-
-HELP = """\
-Answer each question by typing:
-  a number         1            (the option with that number)
-  a label          Volunteers   (the option's text, in any case; a part of it is enough
-                                when only one option has it)
-  several options  1,3,4        (for questions where you can pick more than one;
-                   1 3 4        commas or spaces between the numbers)
-  your own words                (for open questions)
-Commands:
-  /back     go back to the previous question
-  /skip     skip this question (when it may be skipped)
-  /summary  show the answers so far (or the result of a finished plan)
-  /restart  throw this plan's answers away and start again
-  /start    show the current question again
-  /quit     stop here; your answers are kept (end of input does the same)
-  /help     this text"""
 
 # Commands that become events for the service; the rest are handled here.
 _EVENTS: dict[str, type[Event]] = {
@@ -80,9 +61,11 @@ class _Console:
         stdin: TextIO,
         stdout: TextIO,
         language: str = "en",
+        choose: bool = False,
     ) -> None:
         self.service = service
-        self.language = language
+        self.language = language  # of the last reply: the console's own lines follow it
+        self.choose = choose  # the language was asked for (--language): set it on the plan
         self.chat = chat
         self.member = member
         self.stdin = stdin
@@ -93,12 +76,9 @@ class _Console:
 
     # --- output ---------------------------------------------------------------------------
 
-    def text(self, key: str, fallback: str, **params: Any) -> str:
-        """An interface text of the domain's locale files (the console's own words are here)."""
-        try:
-            return t(key, self.language, **params)
-        except KeyError:
-            return fallback.format(**params)
+    def text(self, key: str, **params: Any) -> str:
+        """A text of the catalogs (the console's own words are there too, under console.*)."""
+        return t(key, self.language, **params)
 
     def progress(self, reply: Reply) -> str:
         return progress_text(reply, self.language)
@@ -112,29 +92,27 @@ class _Console:
 
     def hint(self, reply: Reply) -> str:
         if reply.kind == RESULT:
-            return "Type /summary to see the result again, /restart to plan anew, /quit to leave."
+            return self.text("console.result_hint")
         if reply.kind == REVIEW:
-            what = "Type a number or a label."
+            what = self.text("console.type_choice")
         elif reply.question_kind == "multi":
-            what = "Type numbers or labels with commas or spaces between them (like 1,3 or 1 3)."
+            what = self.text("console.type_multi")
         elif reply.options:
-            what = "Type a number or a label."
+            what = self.text("console.type_choice")
         else:
-            what = "Type your answer."
+            what = self.text("console.type_text")
         commands = []
         if reply.can_go_back:
             commands.append("/back")
         if reply.skippable:
             commands.append("/skip")
         commands += ["/summary", "/restart", "/quit", "/help"]
-        return f"{what} Commands: {' '.join(commands)}"
+        return self.text("console.commands", what=what, commands=" ".join(commands))
 
     def render(self, reply: Reply) -> None:
         lines: list[str] = []
         if reply.answer_text is not None and reply.previous_question is not None:
-            lines.append(
-                self.text("ui.answered", "Your answer: {answer}", answer=reply.answer_text)
-            )
+            lines.append(self.text("ui.answered", answer=reply.answer_text))
             lines.append("")
         if reply.kind == QUESTION and reply.progress:
             lines.append(self.progress(reply))
@@ -169,8 +147,10 @@ class _Console:
         assert reply is not None
         if reply.kind == QUESTION and reply.progress:
             first = reply.text.strip().splitlines()[0] if reply.text.strip() else ""
-            return f"Still at {self.progress(reply).lower()}: {first} (/start shows it again)"
-        return "Still at the review of the answers (/start shows it again)"
+            where = self.progress(reply)
+            where = where[:1].lower() + where[1:]  # mid-sentence
+            return self.text("console.still_at", where=where, question=first)
+        return self.text("console.still_at_review")
 
     # --- input ----------------------------------------------------------------------------
 
@@ -192,14 +172,32 @@ class _Console:
     async def send(self, event: Event) -> None:
         # No plan_id: a typed line is for whatever the current question is now.
         reply = await self.service.handle(self.chat, self.member, event)
+        self.language = reply.language or self.language
         self.render(reply)
 
     def farewell(self) -> None:
         self.say()
-        self.say(GOODBYE if self.finished else SAVED)
+        self.say(self.text("console.goodbye" if self.finished else "console.saved"))
         self.flush()
 
+    async def set_language(self, args: list[str]) -> None:
+        wanted = supported(args[0]) if args else None
+        if wanted is None:
+            names = ", ".join(f"{code} ({language_name(code)})" for code in languages())
+            self.say()
+            self.say(self.text("console.language_usage", languages=names))
+            self.flush()
+            return
+        reply = await self.service.handle(self.chat, self.member, SetLanguage(wanted))
+        self.language = reply.language or self.language
+        self.say()
+        self.say(reply.text)
+        await self.send(Start())  # the current question again, in the new language
+
     async def run(self) -> int:
+        if self.choose:  # --language: the plan speaks it from now on (no word if it already did)
+            reply = await self.service.handle(self.chat, self.member, SetLanguage(self.language))
+            self.language = reply.language or self.language
         await self.send(Start())
         while True:
             line = self.read_line()
@@ -211,9 +209,12 @@ class _Console:
                 if command in _QUIT:
                     self.farewell()
                     return 0
+                if command == "/language":
+                    await self.set_language(line.split()[1:])
+                    continue
                 if command == "/help":
                     self.say()
-                    self.say(HELP)
+                    self.say(self.text("console.help"))
                     if self.current is not None:
                         self.say(self.hint(self.current))
                     self.flush()
@@ -221,7 +222,7 @@ class _Console:
                 event_type = _EVENTS.get(command)
                 if event_type is None:
                     self.say()
-                    self.say(f"Unknown command {command}. Type /help to see the commands.")
+                    self.say(self.text("console.unknown_command", command=command))
                     self.flush()
                     continue
                 await self.send(event_type())
@@ -237,9 +238,13 @@ async def run_console(
     stdout: TextIO,
     *,
     language: str = "en",
+    choose: bool = False,
 ) -> int:
-    """Hold the conversation on ``stdin``/``stdout``; returns the exit status (0)."""
-    return await _Console(service, chat, member, stdin, stdout, language).run()
+    """Hold the conversation on ``stdin``/``stdout``; returns the exit status (0).
+
+    ``language``: for a new plan (and, with ``choose``, for the existing one as well).
+    """
+    return await _Console(service, chat, member, stdin, stdout, language, choose).run()
 
 
 def console_chat(name: str) -> ChatRef:
@@ -247,13 +252,13 @@ def console_chat(name: str) -> ChatRef:
     return ChatRef(transport="console", chat_id=name, kind="private", title=name)
 
 
-def console_member() -> MemberRef:
+def console_member(language: str | None = None) -> MemberRef:
     try:
         user = getpass.getuser()
     except (OSError, KeyError, ImportError):
         user = ""
     user = user or "console"
-    return MemberRef(user_id=user, name=user)
+    return MemberRef(user_id=user, name=user, language=language)
 
 
 class DatabaseError(Exception):
@@ -261,7 +266,12 @@ class DatabaseError(Exception):
 
 
 async def _chat(
-    database_url: str, association: str, language: str, stdin: TextIO, stdout: TextIO
+    database_url: str,
+    association: str,
+    language: str,
+    stdin: TextIO,
+    stdout: TextIO,
+    choose: bool,
 ) -> int:
     from bot.config import mask_url
     from flows.service import PlanningService
@@ -281,10 +291,11 @@ async def _chat(
         return await run_console(
             service,
             console_chat(association),
-            console_member(),
+            console_member(language),
             stdin,
             stdout,
             language=language,
+            choose=choose,
         )
     finally:
         await store.close()
@@ -296,11 +307,16 @@ def chat(
     language: str = "en",
     stdin: TextIO | None = None,
     stdout: TextIO | None = None,
+    *,
+    choose: bool = False,
 ) -> int:
     """``partnerbot chat``: run the conversation on the terminal; returns the exit status.
 
-    Ctrl-C stops at once (status 130); the answers given so far are already stored.
+    ``language`` is that of a new plan; with ``choose`` (``--language``) the existing plan
+    switches to it too. Ctrl-C stops at once (status 130); the answers given so far are
+    already stored.
     """
+    install_catalogs()
     if stdin is None:
         stdin = sys.stdin
         # A stray byte that is not text in the input must not end the conversation.
@@ -316,9 +332,9 @@ def chat(
     with contextlib.suppress(ValueError):  # not the main thread: leave signals alone
         previous = signal.signal(signal.SIGINT, _interrupt)
     try:
-        return asyncio.run(_chat(database_url, association, language, stdin, stdout))
+        return asyncio.run(_chat(database_url, association, language, stdin, stdout, choose))
     except KeyboardInterrupt:
-        stdout.write("\n" + SAVED + "\n")
+        stdout.write("\n" + t("console.saved", language) + "\n")
         stdout.flush()
         return 130
     except BrokenPipeError:

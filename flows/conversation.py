@@ -45,7 +45,7 @@ from flows.render import (
 )
 from flows.reply import Reply
 from flows.tasks import split
-from flows.texts import t
+from flows.texts import join, supported, t
 
 # Spread of group votes on a 1-5 scale at which the group is asked to talk it over.
 WIDE_SPREAD = 3
@@ -92,6 +92,8 @@ def apply(plan: Plan, member: MemberRef, event: ev.Event) -> Outcome:
     if isinstance(event, ev.Summary):
         reply = result_reply(plan) if plan.status == DONE else summary_reply(plan, lang)
         return Outcome(plan, reply)
+    if isinstance(event, ev.SetLanguage):
+        return set_language(plan, event.language)
     if plan.status == DONE:
         if isinstance(event, ev.Start):
             return Outcome(plan, result_reply(plan))
@@ -130,6 +132,16 @@ def apply(plan: Plan, member: MemberRef, event: ev.Event) -> Outcome:
             fresh.id, fresh.version = plan.id, plan.version
             return Outcome(fresh, current_reply(fresh, lang), changed=True)
     raise TypeError(f"unknown event {event!r}")
+
+
+def set_language(plan: Plan, language: str) -> Outcome:
+    """The plan (and so the chat) speaks ``language`` from now on; exports use it too."""
+    chosen = supported(language)
+    if chosen is None:
+        return Outcome(plan, notice(kinds.INVALID, "ui.language_unknown", plan.language, plan))
+    new = plan.copy()
+    new.language = chosen
+    return Outcome(new, notice(kinds.INFO, "ui.language_set", chosen, new), chosen != plan.language)
 
 
 def _asked(plan: Plan) -> bool:
@@ -271,13 +283,18 @@ def credit_for(plan: Plan, member: MemberRef, key: str, value: Any) -> dict[str,
     if set(ticks.values()) <= {member.name}:
         ticks = {}
     if question.kind == SCALE and votes and value is not None:
-        listed = listed_votes(votes)
+        listed = listed_votes(votes, lang)
         answer = t("ui.credit_median_answer", lang, value=value, votes=listed)
     elif question.kind == MULTI and ticks and value:
         labels = option_labels(question, lang)
-        answer = ", ".join(
-            t("ui.credit_pick", lang, option=labels[o], name=ticks[o]) if o in ticks else labels[o]
-            for o in value
+        answer = join(
+            (
+                t("ui.credit_pick", lang, option=labels[o], name=ticks[o])
+                if o in ticks
+                else labels[o]
+                for o in value
+            ),
+            lang,
         )
     else:
         return {

@@ -93,6 +93,13 @@ class Restart:
 
 
 @dataclass(frozen=True)
+class SetLanguage:
+    """The chat's language from now on (a member's choice; in a group, an administrator's)."""
+
+    language: str
+
+
+@dataclass(frozen=True)
 class Summary:
     """Show the answers so far (or the result of a finished plan); changes nothing."""
 
@@ -137,7 +144,19 @@ class TickTask:
 
 
 Conversation = (
-    Start | Answer | Text | Toggle | Done | Revote | Back | Skip | Edit | Finish | Restart | Summary
+    Start
+    | Answer
+    | Text
+    | Toggle
+    | Done
+    | Revote
+    | Back
+    | Skip
+    | Edit
+    | Finish
+    | Restart
+    | Summary
+    | SetLanguage
 )
 Work = ShowChecklist | TickItem | AddItem | ShowTasks | ClaimTask | TickTask
 Event = Conversation | Work

@@ -15,7 +15,7 @@ from flows.questionnaire import by_key, is_question
 from flows.recommend import give_and_get, recommend
 from flows.render import answer_text, note_text, owner_text, reason_text
 from flows.tasks import PHASES, split
-from flows.texts import t
+from flows.texts import DEFAULT_LANGUAGE, format_day, join, t
 from flows.workboard import item_label
 
 # A first review a few months in, as the guide's "follow up" suggests checking what worked.
@@ -46,6 +46,7 @@ def agreement(
         "association": association,
         "partner": plan.answers.get("partner_name") or t("export.partner_unnamed", lang),
         "plan_id": plan.id,
+        "language": lang,  # the language of the texts; the keys are the same in every one
         "form": {"key": rec.form, "name": t(f"form.{rec.form}.name", lang)},
         "combined_with": (
             {"key": rec.combined_with, "name": t(f"form.{rec.combined_with}.name", lang)}
@@ -98,8 +99,15 @@ def _one(question: str, option: str) -> Any:
     return int(option) if kind == "scale" else [option] if kind == "multi" else option
 
 
-def markdown(doc: dict[str, Any], lang: str = "en") -> str:
-    """The agreement draft as Markdown (also readable as a plain Telegram message)."""
+def review_day(doc: dict[str, Any], lang: str) -> str:
+    """The review date as people write it in ``lang`` (the data keeps it in ISO 8601)."""
+    return format_day(date.fromisoformat(doc["review_date"]), lang)
+
+
+def markdown(doc: dict[str, Any], lang: str | None = None) -> str:
+    """The agreement draft as Markdown (also readable as a plain Telegram message), in the
+    plan's language unless ``lang`` says otherwise."""
+    lang = lang or doc.get("language") or DEFAULT_LANGUAGE
     none = t("export.none", lang)
     form = doc["form"]["name"]
     if doc["combined_with"]:
@@ -120,8 +128,8 @@ def markdown(doc: dict[str, Any], lang: str = "en") -> str:
     lines += [
         "",
         f"## {t('export.give_get', lang)}",
-        f"- {t('export.we_give', lang)}: {', '.join(doc['we_give']) or none}",
-        f"- {t('export.we_get', lang)}: {', '.join(doc['we_get']) or none}",
+        f"- {t('export.we_give', lang)}: {join(doc['we_give'], lang) or none}",
+        f"- {t('export.we_get', lang)}: {join(doc['we_get'], lang) or none}",
         "",
         f"## {t('export.tasks', lang)}",
         f"| {t('export.task', lang)} | {t('export.phase', lang)} | {t('export.owner', lang)} "
@@ -140,9 +148,9 @@ def markdown(doc: dict[str, Any], lang: str = "en") -> str:
         f"- {t('q.time_span.short', lang)}: {doc['time_span'] or none}",
         "",
         f"## {t('export.contacts', lang)}",
-        ", ".join(doc["contacts"]) or none,
+        join(doc["contacts"], lang) or none,
         "",
-        t("export.review", lang, date=doc["review_date"]),
+        t("export.review", lang, date=review_day(doc, lang)),
     ]
     if doc["notes"]:
         lines += ["", f"## {t('result.notes', lang)}", *[f"- {n}" for n in doc["notes"]]]

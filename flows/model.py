@@ -35,6 +35,9 @@ class MemberRef:
     user_id: str
     name: str
     is_admin: bool = False
+    # The member's own language as the transport knows it (Telegram's language_code), if we
+    # ship it. A chat's plan keeps its language; this one is for a new plan and for notices.
+    language: str | None = None
 
 
 @dataclass

@@ -72,9 +72,10 @@ def _contains(label: str, wanted: str) -> bool:
 
 
 def _pieces(text: str) -> list[str]:
-    """The items of a typed list: split at commas and semicolons, and numbers at spaces."""
+    """The items of a typed list: split at commas and semicolons (the Arabic ones, ، and ؛,
+    too), and numbers at spaces."""
     pieces: list[str] = []
-    for part in re.split(r"[,;]", text):
+    for part in re.split(r"[,;\u060c\u061b]", text):
         part = part.strip()
         if _NUMBERS.fullmatch(_norm(part)):
             pieces += part.split()

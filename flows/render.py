@@ -24,7 +24,7 @@ from flows.questionnaire import (
 from flows.recommend import MAP_THE_FIELD, VALUE_CONFLICT, Recommendation, give_and_get
 from flows.reply import Option, Reply
 from flows.tasks import PHASES, is_joint, recurring
-from flows.texts import has, t
+from flows.texts import has, isolate, join, t
 
 FINISH = "finish"
 EDIT_PREFIX = "edit:"
@@ -41,7 +41,7 @@ def answer_text(question: Question, value: Any, lang: str) -> str:
         return str(value)
     labels = option_labels(question, lang)
     if question.kind == MULTI:
-        return ", ".join(labels.get(v, v) for v in value)
+        return join((labels.get(v, v) for v in value), lang)
     return labels.get(str(value), str(value))
 
 
@@ -125,10 +125,10 @@ def _header(plan: Plan) -> str | None:
     return credit["line"] if credit else None
 
 
-def listed_votes(votes: Mapping[str, Mapping[str, Any]]) -> str:
+def listed_votes(votes: Mapping[str, Mapping[str, Any]], lang: str) -> str:
     """ "Anna 3, Äänekoski 2, Đorđe 5": every member's vote, by name."""
     ordered = sorted(votes.values(), key=lambda v: (str(v["name"]).casefold(), v["value"]))
-    return ", ".join(f"{v['name']} {v['value']}" for v in ordered)
+    return join((f"{isolate(v['name'], lang)} {v['value']}" for v in ordered), lang)
 
 
 def _group_lines(plan: Plan, question: Question, labels: dict[str, str], lang: str) -> list[str]:
@@ -143,22 +143,25 @@ def _group_lines(plan: Plan, question: Question, labels: dict[str, str], lang: s
                     lang,
                     low=min(values),
                     high=max(values),
-                    votes=listed_votes(votes),
+                    votes=listed_votes(votes, lang),
                     median=plan.meta["spread"][question.key],
                 )
             ]
         if votes:
             # Blind: who has voted, not what, so early votes do not sway later ones.
-            names = ", ".join(v["name"] for v in votes.values())
+            names = join((v["name"] for v in votes.values()), lang)
             return [t("ui.votes_blind", lang, count=len(votes), names=names)]
         return [t("ui.vote_hint", lang)]
     if question.kind == MULTI:
         ticks = plan.meta.get("ticks", {}).get(question.key) or {}
         if ticks:
-            picks = ", ".join(
-                t("ui.credit_pick", lang, option=labels[o], name=name)
-                for o, name in ticks.items()
-                if o in labels
+            picks = join(
+                (
+                    t("ui.credit_pick", lang, option=labels[o], name=name)
+                    for o, name in ticks.items()
+                    if o in labels
+                ),
+                lang,
             )
             return [t("ui.ticked_by", lang, picks=picks)]
     return []
@@ -255,13 +258,14 @@ def notice(kind: str, key: str, lang: str, plan: Plan | None = None, **params: A
         plan_id=plan.id if plan else None,
         version=plan.version if plan else None,
         answered_by=params.get("name"),
+        language=lang,
     )
 
 
 def _resource_list(resources: Sequence[str], lang: str) -> str:
     if not resources:
         return t("result.nothing", lang)
-    return ", ".join(t(f"opt.resource.{r}", lang) for r in resources)
+    return join((t(f"opt.resource.{r}", lang) for r in resources), lang)
 
 
 def owner_text(task: TaskRecord, lang: str) -> str:

@@ -53,3 +53,4 @@ class Reply:
     spread: int | None = None
     # RESULT: the full reasoning, shown on request (the first message stays short).
     details: str | None = None
+    language: str = ""  # the language the text is in (the plan's, or the member's)

@@ -16,6 +16,7 @@ from flows.model import DONE, ChatRef, MemberRef, Plan
 from flows.ports import PlanSession, PlanStore
 from flows.render import current_reply, notice, plans_reply
 from flows.reply import Reply
+from flows.texts import supported
 from flows.workboard import apply_work, plan_forms
 
 # Checklist ticks and task claims commute (each names the state it wants), so a write that
@@ -56,6 +57,10 @@ class PlanningService:
         self.language = language
         self.clock = clock
 
+    def language_for(self, member: MemberRef | None) -> str:
+        """The language of a chat without a plan: the member's own, else the default."""
+        return (member and supported(member.language)) or self.language
+
     async def handle(
         self,
         chat: ChatRef,
@@ -64,94 +69,120 @@ class PlanningService:
         *,
         plan_id: int | None = None,
     ) -> Reply:
+        """The reply to ``event``, in the chat's language (``Reply.language`` says which)."""
+        wanted = self.language_for(member)
         if isinstance(event, ev.Work):
             for _ in range(WORK_ATTEMPTS):
-                reply = await self._work(chat, member, event, plan_id)
+                reply = await self._work(chat, member, event, plan_id, wanted)
                 if reply is not None:
                     return reply
-            return notice(kinds.CONFLICT, "ui.conflict", self.language)
+            return notice(kinds.CONFLICT, "ui.conflict", wanted)
         async with self.store.session(chat) as session:
             plan = await session.current_plan()
+            lang = plan.language if plan is not None else wanted
             if plan_id is not None and (plan is None or plan.id != plan_id):
                 # A button of an earlier plan of this chat, or of another chat's plan.
-                return notice(kinds.STALE, "ui.foreign_button", self.language, plan)
+                return notice(kinds.STALE, "ui.foreign_button", lang, plan)
+            if plan is None and isinstance(event, ev.SetLanguage):
+                # The choice is kept with the chat's plan: start one, in that language.
+                chosen = supported(event.language)
+                if chosen is None:
+                    return notice(kinds.INVALID, "ui.language_unknown", lang)
+                plan = await session.create_plan(new_plan(chosen, chat.is_group), member)
+                return notice(kinds.INFO, "ui.language_set", chosen, plan)
             if plan is None or isinstance(event, ev.Restart):
                 if not isinstance(event, ev.Start | ev.Restart):
-                    return notice(kinds.INFO, "ui.no_plan", self.language)
+                    return notice(kinds.INFO, "ui.no_plan", lang)
                 # A restart begins a new plan (the old one stays in the history), so buttons
                 # still on screen from the old plan name a plan that is no longer current.
-                plan = await session.create_plan(new_plan(self.language, chat.is_group), member)
-                return current_reply(plan, plan.language, changed=True)
+                # The new plan keeps the chat's language.
+                plan = await session.create_plan(new_plan(lang, chat.is_group), member)
+                return _in(current_reply(plan, plan.language, changed=True), plan.language)
             outcome = apply(plan, member, event)
             if not outcome.changed:
-                return outcome.reply
+                return _in(outcome.reply, plan.language)
             saved = await session.save_plan(
                 outcome.plan, plan.version, member, outcome.records, outcome.tasks
             )
             if saved:
                 # Buttons carry the version they were shown at: the one just written.
-                return replace(outcome.reply, version=outcome.plan.version)
-            return await self._conflict(session, plan.id, outcome.reply.previous_question)
+                reply = replace(outcome.reply, version=outcome.plan.version)
+                return _in(reply, outcome.plan.language)
+            return await self._conflict(session, plan, outcome.reply.previous_question)
 
     async def _work(
-        self, chat: ChatRef, member: MemberRef, event: ev.Work, plan_id: int | None
+        self,
+        chat: ChatRef,
+        member: MemberRef,
+        event: ev.Work,
+        plan_id: int | None,
+        wanted: str,
     ) -> Reply | None:
         """One attempt at a checklist or task-board event; None when it lost a race."""
         async with self.store.session(chat) as session:
             plan = await work_plan(session)
             if plan is None:
-                return notice(kinds.INFO, "ui.no_plan", self.language)
+                return notice(kinds.INFO, "ui.no_plan", wanted)
             if plan_id is not None and plan.id != plan_id:
-                return notice(kinds.STALE, "ui.foreign_button", self.language, plan)
+                return notice(kinds.STALE, "ui.foreign_button", plan.language, plan)
             assert plan.id is not None
             tasks = await session.tasks(plan.id)
             stored = await session.checklist(plan.id)
             now = self.clock().isoformat(timespec="seconds")
             outcome = apply_work(plan, tasks, stored, member, event, now, chat.is_group)
             if not outcome.changed:
-                return outcome.reply
+                return _in(outcome.reply, plan.language)
             seen = plan.version
             saved = await session.save_plan(
                 plan, seen, member, tasks=outcome.tasks, checklist=outcome.checklist
             )
-            return replace(outcome.reply, version=plan.version) if saved else None
+            reply = replace(outcome.reply, version=plan.version)
+            return _in(reply, plan.language) if saved else None
 
-    async def _conflict(
-        self, session: PlanSession, plan_id: int | None, question: str | None
-    ) -> Reply:
-        last = await session.last_answer(plan_id, question) if plan_id and question else None
+    async def _conflict(self, session: PlanSession, plan: Plan, question: str | None) -> Reply:
+        last = await session.last_answer(plan.id, question) if plan.id and question else None
         if last is not None:
-            return notice(kinds.CONFLICT, "ui.conflict_by", self.language, name=last.member.name)
-        return notice(kinds.CONFLICT, "ui.conflict", self.language)
+            return notice(kinds.CONFLICT, "ui.conflict_by", plan.language, name=last.member.name)
+        return notice(kinds.CONFLICT, "ui.conflict", plan.language)
 
-    async def agreement(self, chat: ChatRef, today: date | None = None) -> dict[str, Any] | Reply:
-        """The finished plan as agreement data (for every export format), or why not."""
+    async def agreement(
+        self, chat: ChatRef, today: date | None = None, *, member: MemberRef | None = None
+    ) -> dict[str, Any] | Reply:
+        """The finished plan as agreement data (for every export format), or why not.
+
+        The data is in the plan's language (``doc["language"]``); its keys are the same in all.
+        """
         async with self.store.session(chat) as session:
             plan = await work_plan(session)
             if plan is None:
-                return notice(kinds.INFO, "ui.no_plan", self.language)
+                return notice(kinds.INFO, "ui.no_plan", self.language_for(member))
             if plan.status != DONE or plan.id is None:
-                return notice(kinds.INFO, "export.not_finished", self.language, plan)
+                return notice(kinds.INFO, "export.not_finished", plan.language, plan)
             tasks = await session.tasks(plan.id)
             items = checklist_items(await session.checklist(plan.id), plan_forms(plan))
             day = today or self.clock().date()
             return agreement(plan, chat.title or chat.chat_id, tasks, items, day)
 
-    async def plans(self, chat: ChatRef) -> Reply:
+    async def plans(self, chat: ChatRef, *, member: MemberRef | None = None) -> Reply:
         """The chat's plans, newest first: which is open, which are finished."""
         async with self.store.session(chat) as session:
             plans = await session.plans()
         if not plans:
-            return notice(kinds.INFO, "ui.no_plan", self.language)
-        return plans_reply(plans, self.language)
+            return notice(kinds.INFO, "ui.no_plan", self.language_for(member))
+        # The chat's language: that of its newest plan.
+        return _in(plans_reply(plans, plans[0].language), plans[0].language)
 
-    async def forget(self, chat: ChatRef) -> Reply:
-        """Delete everything stored for the chat's association."""
+    async def forget(self, chat: ChatRef, *, member: MemberRef | None = None) -> Reply:
+        """Delete everything stored for the chat's association (its language choice too)."""
         existed = await self.store.forget_association(chat)
-        return notice(
-            kinds.INFO, "ui.forgotten" if existed else "ui.nothing_to_forget", self.language
-        )
+        key = "ui.forgotten" if existed else "ui.nothing_to_forget"
+        return notice(kinds.INFO, key, self.language_for(member))
 
     async def chat_moved(self, chat: ChatRef, new_chat_id: str) -> bool:
         """A group became a supergroup: its association, plans and answers move with it."""
         return await self.store.move_association(chat, new_chat_id)
+
+
+def _in(reply: Reply, language: str) -> Reply:
+    """``reply`` marked with the language it was written in (notices already are)."""
+    return reply if reply.language else replace(reply, language=language)

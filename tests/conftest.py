@@ -25,9 +25,13 @@ import asyncpg
 import pytest
 from sqlalchemy.engine import make_url
 
+from bot.locales import install_catalogs
 from storage.db import default_sqlite_url
 from storage.models import ALL_TABLES
 from storage.store import SqlStore
+
+# The texts, loaded once for the whole run (as the composition root does at start).
+install_catalogs()
 
 PG_URL = os.environ.get(
     "PARTNERBOT_TEST_PG_URL", "postgresql+asyncpg://postgres@127.0.0.1:5432/test"

@@ -1,8 +1,9 @@
-"""Administrators: who administers a chat (anonymous administrators too), and /forget, which
-asks before deleting everything stored for the chat.
+"""Administrators: who administers a chat (anonymous administrators too); /forget, which
+asks before deleting everything stored for the chat; and /language.
 
 In a private chat the member is the administrator; in a group only the chat's administrators
-may /restart (it throws away what everybody answered) or /forget. Both ask first.
+may /restart (it throws away what everybody answered) or /forget (both ask first), or choose
+the group's language.
 """
 
 from __future__ import annotations
@@ -26,11 +27,14 @@ from bot.telegram.callback_data import (
     encode_restart,
 )
 from bot.telegram.deps import deps
+from bot.telegram.language import decode_language, language_menu, update_language
 from bot.telegram.messages import redraw, respond, say
-from bot.telegram.refs import chat_ref, is_anonymous_admin
+from bot.telegram.refs import chat_ref, is_anonymous_admin, sender_ref
 from bot.telegram.render import Rendered
 from bot.telegram.taps import AnswerOnce
-from flows.texts import t
+from flows.events import SetLanguage
+from flows.reply import Reply
+from flows.texts import language_name, languages, supported, t
 
 logger = logging.getLogger(__name__)
 
@@ -91,7 +95,7 @@ CONFIRMATIONS: dict[
 
 async def confirm(update: Update, context: ContextTypes.DEFAULT_TYPE, what: str) -> None:
     """Ask "are you sure?" with two buttons (``ui.<what>_confirm``, ``_yes``, ``_no``)."""
-    lang = deps(context).language
+    lang = update_language(update, context)
     encode, _ = CONFIRMATIONS[what]
     issued = int(time.time())
     markup = InlineKeyboardMarkup(
@@ -120,7 +124,7 @@ async def confirmed(
     if query is None:
         yield None
         return
-    lang = deps(context).language
+    lang = update_language(update, context)
     _, decode = CONFIRMATIONS[what]
     async with AnswerOnce(query, context) as tap:
         chat, data, message = update.effective_chat, decode(query.data), query.message
@@ -155,11 +159,71 @@ async def forget_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> N
         chat = update.effective_chat
         assert chat is not None
         if yes:
-            reply = await deps(context).service.forget(chat_ref(chat))
+            reply = await deps(context).service.forget(chat_ref(chat), member=sender_ref(update))
             question_messages.forget_all(context)
             logger.info("Chat %s: everything stored for it was deleted on request", chat.id)
             text = reply.text
         else:
-            text = t("ui.forget_kept", deps(context).language)
+            text = t("ui.forget_kept", update_language(update, context))
         await tap.answer()
         redraw_now(context, message, text)
+
+
+# --- /language -------------------------------------------------------------------------------
+
+
+async def language_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """/language shows the choice; "/language fi" (or "suomi") sets it at once."""
+    chat = update.effective_chat
+    if chat is None or not await ensure_admin(update, context):
+        return
+    group = chat.type != ChatType.PRIVATE
+    lang = update_language(update, context)
+    if context.args:
+        wanted = _named(" ".join(context.args))
+        if wanted is not None:
+            await _set(update, context, wanted)
+            return
+        _, markup = language_menu(group, lang)
+        await respond(update, context, Rendered((t("ui.language_unknown", lang),), markup))
+        return
+    text, markup = language_menu(group, lang)
+    await respond(update, context, Rendered((text,), markup))
+
+
+def _named(text: str) -> str | None:
+    """A language given by code ("fi", "en-GB") or by its own name ("suomi")."""
+    text = text.strip()
+    by_name = {language_name(code).casefold(): code for code in languages()}
+    return supported(text) or by_name.get(text.casefold())
+
+
+async def _set(update: Update, context: ContextTypes.DEFAULT_TYPE, language: str) -> Reply | None:
+    chat, member = update.effective_chat, sender_ref(update)
+    if chat is None or member is None:
+        return None
+    reply = await deps(context).service.handle(chat_ref(chat), member, SetLanguage(language))
+    if update.callback_query is None:
+        await respond(update, context, Rendered((reply.text,)))
+    logger.info("Chat %s: language set to %s", chat.id, reply.language)
+    return reply
+
+
+async def language_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """A tap on one of the languages under /language (administrators only in a group)."""
+    query = update.callback_query
+    if query is None:
+        return
+    async with AnswerOnce(query, context) as tap:
+        lang = update_language(update, context)
+        wanted, message = decode_language(query.data), query.message
+        if wanted is None or supported(wanted) is None or not isinstance(message, Message):
+            tap.toast = t("ui.bad_button", lang)
+            return
+        if not await is_admin(update, context):
+            tap.toast = t("ui.admins_only", lang)
+            return
+        reply = await _set(update, context, wanted)
+        await tap.answer()
+        if reply is not None:
+            redraw_now(context, message, reply.text)

@@ -29,10 +29,12 @@ from telegram.ext import Application, ApplicationBuilder, BaseUpdateProcessor
 from telegram.request import BaseRequest
 
 from bot.config import Settings, require_token
+from bot.locales import install_catalogs
 from bot.telegram import work
 from bot.telegram.delivery import RATE_LIMIT_RETRIES, RateLimiter
-from bot.telegram.deps import DEPS, Deps, Service
+from bot.telegram.deps import DEPS, ChatLanguages, Deps, Service
 from bot.telegram.handlers import COMMANDS, HANDLERS, on_error
+from bot.telegram.language import LanguageNotingService
 from flows.texts import DEFAULT_LANGUAGE, languages, t
 
 logger = logging.getLogger(__name__)
@@ -40,7 +42,7 @@ logger = logging.getLogger(__name__)
 # The command menu, in the order members see it. Each has a ui.cmd_<name> description.
 MENU = (*COMMANDS, *work.COMMANDS)
 # Only a group's administrators may use these there, so only their menu lists them.
-ADMIN_ONLY = frozenset({"restart", "forget"})
+ADMIN_ONLY = frozenset({"restart", "forget", "language"})
 # Menus per scope: (scope, commands). Telegram shows a member the most specific one: in a
 # group an administrator gets the administrators' menu, everyone else the groups' one.
 MENU_SCOPES: tuple[tuple[BotCommandScope, tuple[str, ...]], ...] = (
@@ -104,6 +106,7 @@ def build_application(
 
     ``request``/``get_updates_request`` replace PTB's HTTPXRequest (tests pass offline ones).
     """
+    install_catalogs()
     builder = (
         ApplicationBuilder()
         .token(require_token(settings))
@@ -119,7 +122,9 @@ def build_application(
     if get_updates_request is not None:
         builder = builder.get_updates_request(get_updates_request)
     app = builder.build()
-    app.bot_data[DEPS] = Deps(service=service, language=settings.language)
+    languages = ChatLanguages()
+    noting = LanguageNotingService(service, languages)
+    app.bot_data[DEPS] = Deps(service=noting, language=settings.language, languages=languages)
     for group, handler in HANDLERS:
         app.add_handler(handler, group=group)
     work.register(app)

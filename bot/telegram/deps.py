@@ -1,4 +1,4 @@
-"""What every handler needs from the application: the planning service and the language.
+"""What every handler needs from the application: the planning service and the languages.
 
 ``build_application`` keeps them in ``application.bot_data[DEPS]``; handlers read them with
 ``deps(context)``.
@@ -6,6 +6,7 @@
 
 from __future__ import annotations
 
+from collections import OrderedDict
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
@@ -26,13 +27,40 @@ class Service(Protocol):
         self, chat: ChatRef, member: MemberRef, event: Event, *, plan_id: int | None = None
     ) -> Reply: ...
 
-    async def forget(self, chat: ChatRef) -> Reply: ...
+    async def forget(self, chat: ChatRef, *, member: MemberRef | None = None) -> Reply: ...
 
-    async def plans(self, chat: ChatRef) -> Reply: ...
+    async def plans(self, chat: ChatRef, *, member: MemberRef | None = None) -> Reply: ...
 
     async def chat_moved(self, chat: ChatRef, new_chat_id: str) -> bool: ...
 
-    async def agreement(self, chat: ChatRef) -> dict[str, Any] | Reply: ...
+    async def agreement(
+        self, chat: ChatRef, *, member: MemberRef | None = None
+    ) -> dict[str, Any] | Reply: ...
+
+
+MEMO_SIZE = 50_000  # chats whose language is remembered in this process
+
+
+class ChatLanguages:
+    """chat id -> the language of the chat's plan, as the latest reply showed it."""
+
+    def __init__(self, size: int = MEMO_SIZE) -> None:
+        self.size = size
+        self._memo: OrderedDict[str, str] = OrderedDict()
+
+    def get(self, chat_id: str) -> str | None:
+        return self._memo.get(chat_id)
+
+    def note(self, chat_id: str, language: str) -> None:
+        if not language:
+            return
+        self._memo[chat_id] = language
+        self._memo.move_to_end(chat_id)
+        while len(self._memo) > self.size:
+            self._memo.popitem(last=False)
+
+    def drop(self, chat_id: str) -> None:
+        self._memo.pop(chat_id, None)
 
 
 @dataclass(frozen=True)
@@ -40,7 +68,8 @@ class Deps:
     """What the handlers need, kept in ``application.bot_data[DEPS]``."""
 
     service: Service
-    language: str = "en"
+    language: str = "en"  # the configured default, for chats whose language is not known
+    languages: ChatLanguages = field(default_factory=lambda: ChatLanguages())
     redraws: Redraws = field(default_factory=Redraws)  # merged edits of the bot's messages
 
 

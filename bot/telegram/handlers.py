@@ -50,7 +50,16 @@ from telegram.ext import (
 )
 
 from bot.telegram import question_messages
-from bot.telegram.admin import confirm, confirmed, ensure_admin, forget, forget_button, redraw_now
+from bot.telegram.admin import (
+    confirm,
+    confirmed,
+    ensure_admin,
+    forget,
+    forget_button,
+    language_button,
+    language_command,
+    redraw_now,
+)
 from bot.telegram.callback_data import (
     Action,
     ButtonData,
@@ -62,6 +71,7 @@ from bot.telegram.callback_data import (
 )
 from bot.telegram.delivery import deliver
 from bot.telegram.deps import deps
+from bot.telegram.language import chat_language, decode_language, update_language
 from bot.telegram.membership import bot_membership, chat_migrated, members_joined, note_reachable
 from bot.telegram.messages import group_message_id, redraw, respond, say
 from bot.telegram.question_messages import REFUSED, is_old_copy, remember, replied_question, show
@@ -139,20 +149,20 @@ async def restart_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
         tap, message, yes = answer
         if not yes:
             await tap.answer()
-            redraw_now(context, message, t("ui.restart_kept", deps(context).language))
+            redraw_now(context, message, t("ui.restart_kept", update_language(update, context)))
             return
         chat, member = update.effective_chat, sender_ref(update)
         assert chat is not None and member is not None
         reply = await deps(context).service.handle(chat_ref(chat), member, Restart())
         await tap.answer()
-        redraw_now(context, message, t("ui.restart_yes", deps(context).language))
+        redraw_now(context, message, t("ui.restart_yes", reply.language))
         await show(context, chat, reply, tidy=False)
 
 
 async def plans(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     chat = update.effective_chat
     if chat is not None:
-        reply = await deps(context).service.plans(chat_ref(chat))
+        reply = await deps(context).service.plans(chat_ref(chat), member=sender_ref(update))
         await respond(update, context, Rendered((reply.text,)))
 
 
@@ -245,7 +255,7 @@ async def button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     query = update.callback_query
     if query is None:
         return
-    lang = deps(context).language
+    lang = update_language(update, context)
     async with AnswerOnce(query, context) as tap:
         parts = tap_of(update, query, "callback data", decode(query.data))
         if parts is None:
@@ -267,7 +277,7 @@ async def button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
             elif reply.plan_id != data.plan_id:
                 log_foreign("button", data.plan_id, user, chat, reply.plan_id)
             # A conflict or a late tap in a group names who answered first.
-            tap.toast = reply.text or t("ui.stale_button", lang)
+            tap.toast = reply.text or t("ui.stale_button", reply.language or lang)
             return
         # Accepted: stop the client's spinner now, then tidy up and show what comes next.
         vote = _is_vote(chat, data) and reply.kind == QUESTION and reply.previous_question is None
@@ -310,7 +320,7 @@ async def _after_tap(
     data: ButtonData,
     reply: Reply,
 ) -> None:
-    lang = deps(context).language
+    lang = reply.language or chat_language(context, chat, user)
     message = tapped if isinstance(tapped, Message) else None  # None: too old to edit
     group = chat.type != ChatType.PRIVATE
 
@@ -351,7 +361,7 @@ def _draw_picker(
     """The review's "Change an answer" picker (or, from it, the review's buttons again)."""
     if not isinstance(tapped, Message) or reply.kind != REVIEW_REPLY:
         return
-    lang = deps(context).language
+    lang = reply.language or chat_language(context, chat)
     if data.page == MAX_PICK:
         rendered = render(reply, lang, group=chat.type != ChatType.PRIVATE)
         markup = rendered.markup if isinstance(rendered.markup, InlineKeyboardMarkup) else None
@@ -378,7 +388,7 @@ def _advance_in_place(
     remembered = question_messages.current(context)
     if remembered and remembered["id"] != message.message_id:
         return False
-    rendered = render(reply, deps(context).language, group=True)
+    rendered = render(reply, reply.language or chat_language(context, chat), group=True)
     if len(rendered.chunks) != 1 or isinstance(rendered.markup, ForceReply):
         return False
     redraw(context, chat.id, message.message_id, rendered.chunks[0], rendered.markup, anew)
@@ -403,7 +413,8 @@ async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
     )
     if chat is None:
         return
-    text = t("ui.error", deps(context).language)
+    user = update.effective_user if isinstance(update, Update) else None
+    text = t("ui.error", chat_language(context, chat, user))
     try:
         await deliver(
             context, chat.id, "error notice", lambda: context.bot.send_message(chat.id, text)
@@ -429,6 +440,7 @@ COMMANDS = {
     "help": help_command,
     "cancel": cancel,
     "forget": forget,
+    "language": language_command,
 }
 
 # (group, handler). Group -1 runs before the others for every update; within group 0 the
@@ -444,6 +456,7 @@ HANDLERS: tuple[tuple[int, BaseHandler[Update, Any, Any]], ...] = (
     (0, MessageHandler(_NEW & ~filters.StatusUpdate.ALL, non_text_message)),
     (0, MessageHandler(filters.UpdateType.EDITED_MESSAGE, edited_message)),
     (0, CallbackDataHandler(forget_button, pattern=lambda data: decode_forget(data) is not None)),
+    (0, CallbackDataHandler(language_button, pattern=lambda d: decode_language(d) is not None)),
     (0, CallbackDataHandler(restart_button, pattern=lambda d: decode_restart(d) is not None)),
     (0, CallbackDataHandler(result_button, pattern=lambda d: decode_result(d) is not None)),
     (0, CallbackQueryHandler(button)),

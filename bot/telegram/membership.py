@@ -6,12 +6,13 @@ from __future__ import annotations
 import logging
 import time
 
-from telegram import Chat, ChatMember, Update
+from telegram import Chat, ChatMember, Update, User
 from telegram.constants import ChatType
 from telegram.ext import ContextTypes
 
 from bot.telegram.delivery import blocked_chats
 from bot.telegram.deps import deps
+from bot.telegram.language import chat_language
 from bot.telegram.messages import send
 from bot.telegram.refs import old_group_ref
 from bot.telegram.render import Rendered
@@ -44,17 +45,17 @@ async def bot_membership(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
     blocked_chats(context.application).discard(chat_id)
     joined = old in (ChatMember.LEFT, ChatMember.BANNED)
     if joined and new in (ChatMember.MEMBER, ChatMember.ADMINISTRATOR):
-        await _greet(context, change.chat)
+        await _greet(context, change.chat, change.from_user)
 
 
 async def members_joined(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """The service message "… added Partnerbot": the other sign of being added to a group."""
     message = update.message
     if message is not None and any(u.id == context.bot.id for u in message.new_chat_members):
-        await _greet(context, message.chat)
+        await _greet(context, message.chat, message.from_user)
 
 
-async def _greet(context: ContextTypes.DEFAULT_TYPE, chat: Chat) -> None:
+async def _greet(context: ContextTypes.DEFAULT_TYPE, chat: Chat, adder: User | None) -> None:
     """One short hello when added to a group (Telegram reports a join twice: greet once)."""
     if chat.type not in (ChatType.GROUP, ChatType.SUPERGROUP) or context.chat_data is None:
         return
@@ -63,7 +64,9 @@ async def _greet(context: ContextTypes.DEFAULT_TYPE, chat: Chat) -> None:
         return
     context.chat_data[_GREETED] = now  # before awaiting: a concurrent duplicate sees it
     logger.info("Added to group %s", chat.id)
-    await send(context, chat.id, Rendered((t("ui.group_welcome", deps(context).language),)))
+    # In the group's language if it has one, else in that of whoever added the bot.
+    language = chat_language(context, chat, adder)
+    await send(context, chat.id, Rendered((t("ui.group_welcome", language),)))
 
 
 async def chat_migrated(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:

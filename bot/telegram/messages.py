@@ -24,6 +24,7 @@ from telegram.ext import ContextTypes
 
 from bot.telegram.delivery import deliver
 from bot.telegram.deps import deps
+from bot.telegram.language import update_language
 from bot.telegram.render import Rendered
 from flows.texts import t
 
@@ -76,7 +77,8 @@ async def respond(update: Update, context: ContextTypes.DEFAULT_TYPE, rendered: 
 
 async def say(update: Update, context: ContextTypes.DEFAULT_TYPE, key: str, **params: Any) -> None:
     """Send one interface text (``ui.*``) to the chat of ``update`` (in a group, as a reply)."""
-    await respond(update, context, Rendered((t(key, deps(context).language, **params),)))
+    text = t(key, update_language(update, context), **params)
+    await respond(update, context, Rendered((text,)))
 
 
 async def edit_ids(

@@ -15,14 +15,14 @@ from telegram import Chat, ForceReply, Message, MessageEntity, User
 from telegram.constants import ChatType
 from telegram.ext import ContextTypes
 
-from bot.telegram.deps import deps
+from bot.telegram.language import chat_language
 from bot.telegram.messages import redraw, send
 from bot.telegram.refs import member_ref
 from bot.telegram.render import answered_text, asked_by, render, utf16_len
 from flows.questionnaire import QUESTIONS, REVIEW
 from flows.reply import CONFLICT, INVALID, QUESTION, RESULT, STALE, Reply
 from flows.reply import REVIEW as REVIEW_REPLY
-from flows.texts import t
+from flows.texts import languages, t
 
 logger = logging.getLogger(__name__)
 
@@ -62,7 +62,7 @@ async def show(
     In a group the message replies to ``reply_to`` (the member's message), or else mentions
     ``mention``, so that a selective ForceReply opens the reply field for that member.
     """
-    lang = deps(context).language
+    lang = reply.language or chat_language(context, chat)
     group = chat.type != ChatType.PRIVATE
     if reply.kind in (QUESTION, REVIEW_REPLY, RESULT) or (
         tidy and reply.previous_question is not None and reply.kind not in REFUSED
@@ -99,7 +99,7 @@ def _mention(text: str, span: tuple[int, int], user: User) -> MessageEntity:
 def _tidy_answered(
     context: ContextTypes.DEFAULT_TYPE, chat: Chat, remembered: QuestionMessage, reply: Reply
 ) -> None:
-    lang = deps(context).language
+    lang = reply.language or chat_language(context, chat)
     group = chat.type != ChatType.PRIVATE
     text = answered_text(remembered["text"], reply, group=group, language=lang)
     redraw(context, chat.id, remembered["id"], text, None)
@@ -170,12 +170,19 @@ def replied_question(message: Message, context: ContextTypes.DEFAULT_TYPE) -> st
         return shown[replied.message_id]  # type: ignore[no-any-return]
     # Not shown by this process (restarted, or another instance): recognise the question by
     # its text. None when there is no single match: then the line goes to the current one.
-    return question_in(replied.text or "", deps(context).language)
+    return question_in(replied.text or "", chat_language(context, replied.chat))
 
 
 def question_in(text: str, language: str) -> str | None:
-    """The one question (or the review) whose text ``text`` shows, else None."""
-    found = [q.key for q in QUESTIONS if t(f"q.{q.key}.text", language) in text]
-    if t("ui.review", language) in text:
-        found.append(REVIEW)
-    return found[0] if len(found) == 1 else None
+    """The one question (or the review) whose text ``text`` shows, else None.
+
+    The chat's language is tried first; then every other one (the question may have been
+    asked before the chat's language changed).
+    """
+    for lang in (language, *(other for other in languages() if other != language)):
+        found = [q.key for q in QUESTIONS if t(f"q.{q.key}.text", lang) in text]
+        if t("ui.review", lang) in text:
+            found.append(REVIEW)
+        if found:
+            return found[0] if len(found) == 1 else None
+    return None

@@ -7,6 +7,7 @@ from telegram.constants import ChatType
 
 from bot.text import clean
 from flows.model import ChatRef, MemberRef
+from flows.texts import supported
 
 TRANSPORT = "telegram"
 
@@ -30,7 +31,8 @@ def old_group_ref(old_chat_id: int, title: str | None) -> ChatRef:
 
 def member_ref(user: User, *, is_admin: bool = False) -> MemberRef:
     name = clean(user.first_name or user.full_name or user.username or "") or str(user.id)
-    return MemberRef(user_id=str(user.id), name=name, is_admin=is_admin)
+    language = supported(user.language_code)  # the member's Telegram language, if we have it
+    return MemberRef(user_id=str(user.id), name=name, is_admin=is_admin, language=language)
 
 
 def message_text(message: Message) -> str:

@@ -9,6 +9,7 @@ from telegram.ext import ContextTypes
 from bot.telegram import work
 from bot.telegram.callback_data import decode_result
 from bot.telegram.deps import deps
+from bot.telegram.language import update_language
 from bot.telegram.messages import send
 from bot.telegram.refs import chat_ref, member_ref
 from bot.telegram.render import Rendered, split_text
@@ -22,7 +23,7 @@ async def result_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> N
     query = update.callback_query
     if query is None:
         return
-    lang = deps(context).language
+    lang = update_language(update, context)
     async with AnswerOnce(query, context) as tap:
         parts = tap_of(update, query, "result button", decode_result(query.data))
         if parts is None:
@@ -32,7 +33,7 @@ async def result_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> N
         service, where, member = deps(context).service, chat_ref(chat), member_ref(user)
         if button.what == "agreement":
             await tap.answer()
-            await work.send_agreement(context, chat)
+            await work.send_agreement(context, chat, member)
             return
         event: ev.Event = {"checklist": ev.ShowChecklist(), "tasks": ev.ShowTasks()}.get(
             button.what, ev.Summary()
@@ -40,7 +41,7 @@ async def result_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> N
         reply = await service.handle(where, member, event, plan_id=button.plan_id)
         if reply.plan_id != button.plan_id:  # an older plan's result, or another chat's
             log_foreign("result button", button.plan_id, user, chat, reply.plan_id)
-            tap.toast = reply.text or t("ui.stale_button", lang)
+            tap.toast = reply.text or t("ui.stale_button", reply.language or lang)
             return
         await tap.answer()
         if button.what == "why":

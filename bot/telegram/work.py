@@ -28,6 +28,7 @@ from telegram.ext import Application, BaseHandler, CommandHandler, ContextTypes,
 from bot.pdf import agreement_pdf
 from bot.telegram.delivery import deliver
 from bot.telegram.deps import deps
+from bot.telegram.language import chat_language, update_language
 from bot.telegram.messages import redraw, send
 from bot.telegram.refs import chat_ref, member_ref, message_text, sender_ref
 from bot.telegram.render import Rendered
@@ -36,6 +37,7 @@ from bot.telegram.work_callback_data import PATTERN, decode, to_event
 from bot.telegram.work_render import html_chunks, markdown_to_html, view_keyboard, view_text
 from flows import events as ev
 from flows.export import markdown
+from flows.model import MemberRef
 from flows.reply import BOARD, CHECKLIST, CONFLICT, STALE, Reply
 from flows.texts import t
 
@@ -61,7 +63,7 @@ async def checklist_command(update: Update, context: ContextTypes.DEFAULT_TYPE) 
     elif parts[1].lower() == "add":
         event = ev.AddItem(parts[2] if len(parts) > 2 else "")
     else:
-        await _send_text(context, chat.id, t("check.usage", deps(context).language))
+        await _send_text(context, chat.id, t("check.usage", update_language(update, context)))
         return
     reply = await deps(context).service.handle(chat_ref(chat), member, event)
     await show_view(context, chat, reply)
@@ -78,15 +80,17 @@ async def tasks_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> N
 async def export_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """The finished plan as a formatted message and as a one-page PDF."""
     if update.effective_chat is not None:
-        await send_agreement(context, update.effective_chat)
+        await send_agreement(context, update.effective_chat, sender_ref(update))
 
 
-async def send_agreement(context: ContextTypes.DEFAULT_TYPE, chat: Chat) -> None:
-    lang = deps(context).language
-    doc = await deps(context).service.agreement(chat_ref(chat))
+async def send_agreement(
+    context: ContextTypes.DEFAULT_TYPE, chat: Chat, member: MemberRef | None = None
+) -> None:
+    doc = await deps(context).service.agreement(chat_ref(chat), member=member)
     if isinstance(doc, Reply):  # no plan, or not finished: the service says what to do
         await _send_text(context, chat.id, doc.text)
         return
+    lang = doc["language"]  # the plan's language
     for chunk in html_chunks(markdown_to_html(markdown(doc, lang))):
 
         async def send_html(chunk: str = chunk) -> Message:
@@ -118,7 +122,7 @@ async def work_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
     query = update.callback_query
     if query is None:
         return
-    lang = deps(context).language
+    lang = update_language(update, context)
     async with AnswerOnce(query, context) as tap:
         parts = tap_of(update, query, "work button", decode(query.data))
         if parts is None:
@@ -144,7 +148,7 @@ async def work_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
                 log_foreign("work button", button.plan_id, user, chat, reply.plan_id)
             elif reply.kind == CONFLICT:
                 log_race("work button", button.plan_id, user, chat)
-            tap.toast = reply.text or t("ui.stale_button", lang)
+            tap.toast = reply.text or t("ui.stale_button", reply.language or lang)
             return
         # Our plan, but the message shows an older state (the list changed, someone took the
         # task first): say so, and redraw the message as things are now.
@@ -167,7 +171,7 @@ async def work_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
 async def show_view(context: ContextTypes.DEFAULT_TYPE, chat: Chat, reply: Reply) -> None:
     """Send a checklist or board (or the notice the service gave instead)."""
     if reply.kind in (CHECKLIST, BOARD):
-        lang = deps(context).language
+        lang = reply.language or chat_language(context, chat)
         await _send_view(context, chat, reply, view_text(reply, lang), view_keyboard(reply, lang))
         return
     # A notice, or refused input (too long, duplicate, no plan yet): says what to do.
@@ -215,7 +219,7 @@ async def _show_in_place(
     context: ContextTypes.DEFAULT_TYPE, chat: Chat, tapped: Any, reply: Reply
 ) -> None:
     """Redraw the tapped message with ``reply``; a new message when it cannot be edited."""
-    lang = deps(context).language
+    lang = reply.language or chat_language(context, chat)
     text, markup = view_text(reply, lang), view_keyboard(reply, lang)
     message = tapped if isinstance(tapped, Message) else None  # None: too old to edit
     if message is not None:

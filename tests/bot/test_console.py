@@ -19,7 +19,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.console import SAVED, console_chat, console_member, run_console
+from bot.console import console_chat, console_member, run_console
 from flows.service import PlanningService
 from flows.texts import t
 
@@ -160,7 +160,7 @@ async def test_start_shows_the_first_question_with_numbered_options(service):
     assert labels(first), first
     assert "/back" not in hint(first)  # nothing to go back to
     assert "/summary" in hint(first) and "/quit" in hint(first)
-    assert out.rstrip().endswith(SAVED)
+    assert out.rstrip().endswith(t("console.saved"))
 
 
 async def test_comma_list_answers_a_multi_select_and_back_shows_the_ticks(service):
@@ -315,7 +315,7 @@ async def test_quit_stops_and_keeps_the_answers(service):
 
     status, out = await converse(service, script)
     assert status == 0
-    assert out.rstrip().endswith(SAVED)
+    assert out.rstrip().endswith(t("console.saved"))
 
     def resumed() -> Script:
         screen = yield
@@ -346,7 +346,7 @@ async def test_whole_plan_to_the_result_and_after(service):
     status, out = await converse(service, script)
     assert status == 0
     assert out.rstrip().endswith("Goodbye.")
-    assert SAVED not in out
+    assert t("console.saved") not in out
 
     def again() -> Script:
         screen = yield  # a finished plan shows its result
@@ -356,7 +356,7 @@ async def test_whole_plan_to_the_result_and_after(service):
 
     status, out = await converse(service, again)
     assert status == 0
-    assert out.rstrip().endswith(SAVED)
+    assert out.rstrip().endswith(t("console.saved"))
 
 
 async def test_associations_have_their_own_plans(service):
@@ -416,7 +416,7 @@ def test_piped_script_plays_a_whole_plan(tmp_path):
 def test_interrupted_run_resumes_in_a_new_process(tmp_path):
     first = chat(tmp_path, "2\n1\n", "--association", "Club")
     assert first.returncode == 0, first.stderr
-    assert first.stdout.rstrip().endswith(SAVED)
+    assert first.stdout.rstrip().endswith(t("console.saved"))
     answers = re.findall(r"^Your answer: (.*)$", first.stdout, re.M)
     assert len(answers) == 2
     at = progress(first.stdout)
@@ -440,7 +440,7 @@ def test_quit_in_a_script_ignores_the_rest(tmp_path):
     done = chat(tmp_path, "1\n/quit\n1\n1\n")
     assert done.returncode == 0, done.stderr
     assert done.stdout.count("Your answer:") == 1
-    assert done.stdout.rstrip().endswith(SAVED)
+    assert done.stdout.rstrip().endswith(t("console.saved"))
 
 
 @pytest.mark.skipif(sys.platform == "win32", reason="POSIX signals")
@@ -469,7 +469,7 @@ def test_ctrl_c_while_waiting_for_input_stops_cleanly(tmp_path):
             process.kill()
     assert process.returncode == 130
     assert "Traceback" not in err
-    assert out.rstrip().endswith(SAVED)
+    assert out.rstrip().endswith(t("console.saved"))
 
 
 def test_undecodable_input_and_a_closed_reader_end_without_a_traceback(tmp_path):

@@ -11,6 +11,7 @@ import json
 import sys
 from typing import Any
 
+from bot.locales import install_catalogs
 from flows import events as ev
 from flows import reply as kinds
 from flows.model import ChatRef, MemberRef
@@ -34,6 +35,7 @@ def value_for(question: str, member: str, i: int) -> Any:
 
 
 async def main(url: str, name: str, count: int, out: str) -> None:
+    install_catalogs()
     store = await SqlStore.open(url, migrate=False)
     service = PlanningService(store)
     member = MemberRef(name, name)

@@ -78,26 +78,31 @@ def test_run_bot_polls_the_base_url_from_the_environment(tmp_path: Path) -> None
     with FakeBotApi() as api:
         env["PARTNERBOT_API_BASE_URL"] = api.base_url
         api.updates.append(plan_update())
-        proc = subprocess.Popen(
-            [sys.executable, "-c", script],
-            env=env,
-            cwd=tmp_path,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            text=True,
-        )
-        try:
-            deadline = time.monotonic() + 60
-            while not api.sent() and time.monotonic() < deadline and proc.poll() is None:
-                time.sleep(0.05)
-            assert api.sent(), "the bot never answered the /plan update"
-        finally:
-            proc.terminate()  # SIGTERM: PTB stops polling, run_bot closes the store
+        # Output goes to files: DEBUG logs fill a pipe's buffer long before the test reads it,
+        # and a child blocked on a full pipe never answers.
+        out_path, err_path = tmp_path / "out.txt", tmp_path / "err.txt"
+        with out_path.open("w") as out_file, err_path.open("w") as err_file:
+            proc = subprocess.Popen(
+                [sys.executable, "-c", script],
+                env=env,
+                cwd=tmp_path,
+                stdout=out_file,
+                stderr=err_file,
+                text=True,
+            )
             try:
-                out, err = proc.communicate(timeout=30)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                out, err = proc.communicate()
+                deadline = time.monotonic() + 60
+                while not api.sent() and time.monotonic() < deadline and proc.poll() is None:
+                    time.sleep(0.05)
+                assert api.sent(), "the bot never answered the /plan update"
+            finally:
+                proc.terminate()  # SIGTERM: PTB stops polling, run_bot closes the store
+                try:
+                    proc.wait(timeout=30)
+                except subprocess.TimeoutExpired:
+                    proc.kill()
+                    proc.wait()
+        out, err = out_path.read_text(), err_path.read_text()
     assert proc.returncode == 0, err[-3000:]
     assert all(path.startswith(f"/bot{TOKEN}/") for path in api.paths())
     assert {"getMe", "deleteWebhook", "getUpdates", "sendMessage", "setMyCommands"} <= set(
