@@ -33,11 +33,11 @@ from typing import Any
 
 from telegram import Update
 
-from bench.api import TOKEN, OfflineBotApi
 from bot.config import Settings
 from bot.telegram import delivery
 from bot.telegram.app import build_application
 from bot.telegram.deps import DEPS
+from bot.telegram.offline import TOKEN, OfflineRequest
 from bot.telegram.redraw import Redraws
 from flows import events as ev
 from flows.model import ChatRef, MemberRef
@@ -53,12 +53,12 @@ LATENCY = 0.05  # seconds a Bot API call takes on the network, each way together
 WATCH = 15.0  # seconds after the last tap that the run waits for redraws
 
 
-class TimedApi(OfflineBotApi):
+class TimedApi(OfflineRequest):
     """The benchmark's offline Bot API, answering after ``LATENCY`` and noting when each call
     was answered. It keeps each chat's newest message: here, the checklist."""
 
     def __init__(self) -> None:
-        super().__init__()
+        super().__init__(history=False)
         self.log: list[tuple[str, float, dict[str, Any]]] = []  # (method, answered at, params)
 
     async def do_request(self, url: str, method: str, *args: Any, **kwargs: Any) -> Any:

@@ -26,9 +26,9 @@ from typing import Any
 
 from telegram import Update
 
-from bench.api import Updates, buttons
 from bench.variants import Stored, Variant
 from bench.walk import Script
+from bot.telegram.offline import Updates, buttons
 
 CHATS_PER_ROUND = 1_000_000  # chat ids of round n: n * CHATS_PER_ROUND + 1, 2, ...
 STORED_SAMPLE = 500  # chats per round whose stored plan is read back (all when fewer)
@@ -139,10 +139,14 @@ class Round:
         gc.collect()
         self.rss_before = rss()
         reset_peak()
-        self.calls_before = variant.api.calls
+        self.calls_before = variant.api.count
 
-    async def steps(self, wave: int = 0, first: int = 0, stop: int | None = None) -> None:
-        """Walk steps ``first`` up to ``stop`` of the script in every chat of ``wave``."""
+    async def steps(
+        self, wave: int = 0, first: int = 0, stop: int | None = None, half: int | None = None
+    ) -> None:
+        """Walk steps ``first`` up to ``stop`` of the script in every chat of ``wave``; with
+        ``half`` (0 or 1) only in the chats whose id + step number has that parity (two
+        instances sharing the chats, see ``bench.worker.PairWorker``)."""
         variant = self.variant
         api = variant.api
         app = variant.app
@@ -160,13 +164,15 @@ class Round:
         processed = 0
         spent = cpu = 0.0
         started = clock()
-        for step in self.script.steps[first:stop]:
+        for number, step in enumerate(self.script.steps[first:stop], start=first):
             for chat in self.waves[wave]:
+                if half is not None and (chat + number) % 2 != half:
+                    continue
                 if step.kind == "tap":
                     raw = _tap(updates, api, chat, step.button)
                 else:
                     raw = updates.text(chat, step.text)
-                calls = api.calls
+                calls = api.count
                 c0 = cpu_clock()
                 t0 = clock()
                 update = de_json(loads(raw), bot)
@@ -178,13 +184,24 @@ class Round:
                 latencies[index] = elapsed
                 spent += elapsed
                 index += 1
-                if api.calls > calls:
+                if api.count > calls:
                     processed += 1
         self.wall += clock() - started
         self.index = index
         self.processed += processed
         self.spent += spent
         self.cpu += cpu
+
+    def newest(self, wave: int, step: int, half: int) -> dict[int, Any]:
+        """The newest message of each chat of ``wave`` that this half served at ``step``."""
+        chats = [c for c in self.waves[wave] if (c + step) % 2 == half]
+        return {c: self.variant.api.last_message(c) for c in chats}
+
+    def adopt(self, messages: dict[int, Any]) -> None:
+        """Newest messages the other instance sent (what the members see now)."""
+        for chat, message in messages.items():
+            if message is not None:
+                self.variant.api.adopt(chat, message)
 
     async def wave_done(self, wave: int) -> None:
         """Check the wave's chats (the member saw the result; the plan is stored), let the
@@ -217,7 +234,7 @@ class Round:
             round=self.round_no,
             updates=self.index,
             processed=self.processed,
-            api_calls=variant.api.calls - self.calls_before,
+            api_calls=variant.api.count - self.calls_before,
             finished=self.finished,
             seconds=self.spent,
             cpu=self.cpu,

@@ -14,7 +14,7 @@ from pathlib import Path
 
 from bench import pg
 from bench.driver import run_round
-from bench.runner import NAMES, POSTGRES, POSTGRES_SQLALCHEMY, Config, _specs
+from bench.runner import NAMES, PG_VARIANTS, Config, _specs
 from bench.variants import make, quiet_logs
 from bench.walk import calibrate
 
@@ -36,7 +36,7 @@ async def _profile(key: str, k: int, pg_url: str | None, profiler_class: type) -
     script = await calibrate()
     scratch = None
     with tempfile.TemporaryDirectory(prefix="partnerbot-bench-") as workdir:
-        if key in (POSTGRES, POSTGRES_SQLALCHEMY):
+        if key in PG_VARIANTS:
             made = await pg.create(pg_url or pg.DEFAULT_URL)
             if isinstance(made, str):
                 print(made, file=sys.stderr)
@@ -45,7 +45,7 @@ async def _profile(key: str, k: int, pg_url: str | None, profiler_class: type) -
         try:
             scratches = {key: scratch} if scratch is not None else {}
             spec = _specs(Config(variants=(key,)), Path(workdir), scratches)[key]
-            variant = make(spec.kind, script, spec.url, spec.name, direct=spec.direct)
+            variant = make(spec.kind, script, spec.url, spec.name)
             await variant.start()
             try:
                 await run_round(variant, script, 10, 0)

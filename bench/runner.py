@@ -16,22 +16,21 @@ from bench import pg
 from bench.driver import RoundResult
 from bench.variants import CONVERSATION, ECHO, PARTNERBOT
 from bench.walk import Script, calibrate, describe
-from bench.worker import LocalWorker, ProcessWorker, Spec, versions
+from bench.worker import LocalWorker, PairWorker, ProcessWorker, Spec, versions
 
 # Variant keys (--variants) in the order rounds run.
 SQLITE = "sqlite"
-SQLITE_AIOSQLITE = "sqlite-aiosqlite"  # the store's SQLAlchemy path on SQLite: "before"
 POSTGRES = "postgres"
-POSTGRES_SQLALCHEMY = "postgres-sqlalchemy"  # the store's SQLAlchemy path on PostgreSQL
+POSTGRES_TWO = "postgres-2"  # two Partnerbot processes on one database, sharing the chats
 BASELINE = "conversation"
 FLOOR = "echo"
-ALL_VARIANTS = (SQLITE, SQLITE_AIOSQLITE, POSTGRES, POSTGRES_SQLALCHEMY, BASELINE, FLOOR)
-DEFAULT_VARIANTS = (SQLITE, POSTGRES, BASELINE, FLOOR)
+ALL_VARIANTS = (SQLITE, POSTGRES, POSTGRES_TWO, BASELINE, FLOOR)
+DEFAULT_VARIANTS = ALL_VARIANTS
+PG_VARIANTS = (POSTGRES, POSTGRES_TWO)
 NAMES = {
     SQLITE: "Partnerbot, SQLite file",
-    SQLITE_AIOSQLITE: "Partnerbot, SQLite via SQLAlchemy+aiosqlite",
     POSTGRES: "Partnerbot, PostgreSQL",
-    POSTGRES_SQLALCHEMY: "Partnerbot, PostgreSQL via SQLAlchemy",
+    POSTGRES_TWO: "Partnerbot, PostgreSQL, 2 instances",
     BASELINE: "PTB ConversationHandler, in memory",
     FLOOR: "PTB echo bot",
 }
@@ -123,7 +122,7 @@ async def run(config: Config, progress: Progress | None = None) -> Report:
         workdir = Path(config.workdir or scratch_dir)
         workdir.mkdir(parents=True, exist_ok=True)
         scratches: dict[str, pg.Scratch] = {}  # a database of its own per PostgreSQL variant
-        wants_pg = [key for key in config.variants if key in (POSTGRES, POSTGRES_SQLALCHEMY)]
+        wants_pg = [key for key in config.variants if key in PG_VARIANTS]
         if wants_pg and not config.pg_url:
             notes.append("PostgreSQL left out (--no-pg).")
         try:
@@ -136,12 +135,24 @@ async def run(config: Config, progress: Progress | None = None) -> Report:
                 scratches[key] = made
                 machine["postgresql"] = made.server_version
             specs = _specs(config, workdir, scratches)
+            await _migrate(specs)
             results, started_rss = await _rounds(config, script, specs, say)
         finally:
             for made in scratches.values():
                 await pg.drop(made)
     rows = summarize(results, script, started_rss, specs)
     return Report(config, script, rows, results, machine, notes, time.perf_counter() - started)
+
+
+async def _migrate(specs: dict[str, Spec]) -> None:
+    """Bring Partnerbot's databases to the newest schema first, as an installation that has
+    started once is: a bot then only checks the revision (one query) and never loads Alembic
+    and SQLAlchemy, so the workers' memory is that of a bot running day to day."""
+    from storage.migrate import upgrade_async
+
+    for spec in specs.values():
+        if spec.kind == PARTNERBOT and spec.url is not None:
+            await upgrade_async(spec.url)
 
 
 def _specs(config: Config, workdir: Path, scratches: dict[str, pg.Scratch]) -> dict[str, Spec]:
@@ -152,13 +163,10 @@ def _specs(config: Config, workdir: Path, scratches: dict[str, pg.Scratch]) -> d
         if key == SQLITE:
             url = default_sqlite_url(workdir / "partnerbot.db")
             specs[key] = Spec(NAMES[key], PARTNERBOT, url)
-        elif key == SQLITE_AIOSQLITE:
-            url = default_sqlite_url(workdir / "partnerbot-aiosqlite.db")
-            specs[key] = Spec(NAMES[key], PARTNERBOT, url, direct=False)
-        elif key in (POSTGRES, POSTGRES_SQLALCHEMY):
+        elif key in PG_VARIANTS:
             if key in scratches:
-                url = scratches[key].url
-                specs[key] = Spec(NAMES[key], PARTNERBOT, url, direct=key == POSTGRES)
+                instances = 2 if key == POSTGRES_TWO else 1
+                specs[key] = Spec(NAMES[key], PARTNERBOT, scratches[key].url, instances)
         elif key == BASELINE:
             specs[key] = Spec(NAMES[key], CONVERSATION)
         elif key == FLOOR:
@@ -172,7 +180,10 @@ async def _rounds(
     config: Config, script: Script, specs: dict[str, Spec], say: Progress
 ) -> tuple[list[RoundResult], dict[str, int]]:
     make = LocalWorker if config.in_process else ProcessWorker
-    workers = {key: make(spec, script) for key, spec in specs.items()}
+    workers: dict[str, Any] = {
+        key: PairWorker(spec, script) if spec.instances == 2 else make(spec, script)
+        for key, spec in specs.items()
+    }
     results: list[RoundResult] = []
     try:
         for worker in workers.values():
@@ -234,7 +245,11 @@ def _lanes(config: Config, k: int, here: list[str], specs: dict[str, Spec]) -> l
 
 async def _run_lanes(lanes: list[list[str]], workers: dict[str, Any], op: str, *args: Any) -> None:
     """Run one command on every worker: lanes at the same time, one worker at a time within
-    a lane."""
+    a lane. A pair of instances runs on its own: it has two processes side by side already."""
+    for key in [key for lane in lanes for key in lane if isinstance(workers[key], PairWorker)]:
+        await getattr(workers[key], op)(*args)
+        lanes = [[k for k in lane if k != key] for lane in lanes]
+    lanes = [lane for lane in lanes if lane]
     if len(lanes) == 1:
         for key in lanes[0]:
             await getattr(workers[key], op)(*args)

@@ -1,4 +1,4 @@
-"""The bots under test, each a real ``telegram.ext.Application`` on an ``OfflineBotApi``.
+"""The bots under test, each a real ``telegram.ext.Application`` on an ``OfflineRequest``.
 
 * ``partnerbot``: Partnerbot as shipped, ``bot.telegram.app.build_application`` around the
   real PlanningService and SqlStore (an SQLite file with the product defaults, or PostgreSQL).
@@ -44,8 +44,8 @@ from telegram.ext import (
 )
 from telegram.warnings import PTBUserWarning
 
-from bench.api import TOKEN, OfflineBotApi
 from bench.walk import TAPPED, Call, Script
+from bot.telegram.offline import TOKEN, OfflineRequest
 
 PARTNERBOT = "partnerbot"
 CONVERSATION = "conversation"
@@ -82,7 +82,7 @@ class Stored:
 
 class Variant:
     name: str
-    api: OfflineBotApi
+    api: OfflineRequest
     app: AnyApp
 
     async def start(self) -> None:
@@ -100,22 +100,22 @@ class Variant:
         return None
 
 
-def _builder(api: OfflineBotApi) -> ApplicationBuilder[Any, Any, Any, Any, Any, Any]:
+def _builder(api: OfflineRequest) -> ApplicationBuilder[Any, Any, Any, Any, Any, Any]:
     return (
         ApplicationBuilder()
         .token(TOKEN)
         .request(api)
-        .get_updates_request(OfflineBotApi())
+        .get_updates_request(OfflineRequest(history=False))
         .rate_limiter(unpaced_limiter())
     )
 
 
 class Partnerbot(Variant):
-    def __init__(self, url: str, name: str = PARTNERBOT, *, direct: bool = True) -> None:
+    def __init__(self, url: str, name: str = PARTNERBOT, instance: int = 0, of: int = 1) -> None:
         self.name = name
         self.url = url
-        self.direct = direct  # False: the sessions go through SQLAlchemy (the engine)
-        self.api = OfflineBotApi()
+        # Instance ``instance`` of ``of`` sharing the chats: message ids of its own.
+        self.api = OfflineRequest(history=False, first_id=100 + instance, id_step=of)
         self.store: Any = None
 
     async def start(self) -> None:
@@ -124,11 +124,11 @@ class Partnerbot(Variant):
         from flows.service import PlanningService
         from storage.store import SqlStore
 
-        self.store = await SqlStore.open(self.url, direct=self.direct)
+        self.store = await SqlStore.open(self.url)
         service = PlanningService(self.store)
         settings = Settings(token=TOKEN, database_url=self.url)
         self.app = build_application(
-            settings, service, request=self.api, get_updates_request=OfflineBotApi()
+            settings, service, request=self.api, get_updates_request=OfflineRequest(history=False)
         )
         unpace(self.app.bot.rate_limiter)
         await super().start()
@@ -212,7 +212,7 @@ def _replay(calls: tuple[Call, ...], next_state: int) -> Any:
 class Conversation(Variant):
     def __init__(self, script: Script) -> None:
         self.name = CONVERSATION
-        self.api = OfflineBotApi()
+        self.api = OfflineRequest(history=False)
         self.app = _builder(self.api).build()
         steps = script.steps
         states: dict[object, list[Any]] = {}
@@ -248,12 +248,12 @@ async def _echo(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
 class Echo(Variant):
     def __init__(self) -> None:
         self.name = ECHO
-        self.api = OfflineBotApi()
+        self.api = OfflineRequest(history=False)
         self.app = _builder(self.api).build()
         self.app.add_handler(TypeHandler(Update, _echo))
 
     def finished(self, chat_id: int, script: Script) -> bool:
-        return chat_id in self.api.last
+        return chat_id in self.api.newest
 
 
 def make(
@@ -261,12 +261,12 @@ def make(
     script: Script | None,
     url: str | None = None,
     name: str = "",
-    *,
-    direct: bool = True,
+    instance: int = 0,
+    of: int = 1,
 ) -> Variant:
     if kind == PARTNERBOT:
         assert url is not None
-        return Partnerbot(url, name or PARTNERBOT, direct=direct)
+        return Partnerbot(url, name or PARTNERBOT, instance, of)
     if kind == CONVERSATION:
         assert script is not None
         return Conversation(script)

@@ -20,7 +20,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from bench.api import OfflineBotApi, Updates, buttons
+from bot.telegram.offline import Call as ApiCall
+from bot.telegram.offline import OfflineRequest, Updates, buttons
 
 TAPPED = "tapped"  # an edit of the message whose button was tapped
 REMEMBERED = "remembered"  # an edit of an earlier message (the question, once answered by text)
@@ -62,18 +63,20 @@ class Script:
         return sum(step.kind == "tap" for step in self.steps)
 
 
-def _keyboard(markup: str | None) -> Keyboard | None:
+def _keyboard(markup: Any) -> Keyboard | None:
     if not markup:
         return None
-    rows = json.loads(markup).get("inline_keyboard") or []
+    if isinstance(markup, str):
+        markup = json.loads(markup)
+    rows = markup.get("inline_keyboard") or []
     if not rows:
         return None
     return tuple(tuple((b["text"], b.get("callback_data", "")) for b in row) for row in rows)
 
 
-def _calls(record: list[tuple[str, dict[str, str]]], tapped_id: int | None) -> tuple[Call, ...]:
+def _calls(record: list[ApiCall], tapped_id: int | None) -> tuple[Call, ...]:
     calls = []
-    for method, params in record:
+    for method, params in ((c.method, c.params) for c in record):
         if method == "answerCallbackQuery":
             calls.append(Call(method, params.get("text")))
         elif method == "sendMessage":
@@ -133,7 +136,7 @@ async def calibrate(directory: Path | None = None) -> Script:
 
 
 async def _walk(variant: Any, result_marker: str) -> Script:
-    api: OfflineBotApi = variant.api
+    api: OfflineRequest = variant.api
     updates = Updates()
     chat = CALIBRATION_CHAT
     steps: list[Step] = []
@@ -148,7 +151,8 @@ async def _walk(variant: Any, result_marker: str) -> Script:
             tapped_id = newest["message_id"]
         else:
             raw = updates.text(chat, str(what))
-        api.record = []
+        api.record = True
+        api.calls.clear()
         from telegram import Update
 
         update = Update.de_json(json.loads(raw), variant.app.bot)
@@ -157,8 +161,8 @@ async def _walk(variant: Any, result_marker: str) -> Script:
         )
         if hasattr(variant, "settle"):
             await variant.settle()
-        calls = _calls(api.record, tapped_id)
-        api.record = None
+        calls = _calls(api.calls, tapped_id)
+        api.record = False
         if kind == "tap":
             steps.append(Step("tap", button=int(what), calls=calls))
         else:

@@ -13,14 +13,14 @@ import multiprocessing
 import sqlite3
 import sys
 import traceback
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from multiprocessing.connection import Connection
 from typing import Any
 
-from bench.api import Updates
 from bench.driver import Round, RoundResult, rss
 from bench.variants import Variant, make, quiet_logs
 from bench.walk import Script
+from bot.telegram.offline import Updates
 
 START_TIMEOUT = 120.0  # seconds for a worker to import everything and open its database
 
@@ -32,7 +32,8 @@ class Spec:
     name: str  # as reported, e.g. "partnerbot (SQLite)"
     kind: str  # bench.variants: PARTNERBOT, CONVERSATION or ECHO
     url: str | None = None  # Partnerbot's database
-    direct: bool = True
+    instances: int = 1  # 2: two processes on one database, sharing the chats (PairWorker)
+    instance: int = 0  # which of them
 
 
 class LocalWorker:
@@ -47,12 +48,9 @@ class LocalWorker:
         self.started_rss = 0
 
     async def start(self) -> None:
+        spec = self.spec
         self.variant = make(
-            self.spec.kind,
-            self.script,
-            self.spec.url,
-            self.spec.name,
-            direct=self.spec.direct,
+            spec.kind, self.script, spec.url, spec.name, spec.instance, spec.instances
         )
         await self.variant.start()
         self.started_rss = rss()
@@ -61,9 +59,11 @@ class LocalWorker:
         assert self.variant is not None
         self.round = Round(self.variant, self.script, k, round_no, self.updates, wave)
 
-    async def steps(self, wave: int = 0, first: int = 0, stop: int | None = None) -> None:
+    async def steps(
+        self, wave: int = 0, first: int = 0, stop: int | None = None, half: int | None = None
+    ) -> None:
         assert self.round is not None
-        await self.round.steps(wave, first, stop)
+        await self.round.steps(wave, first, stop, half)
 
     async def wave_done(self, wave: int) -> None:
         assert self.round is not None
@@ -85,6 +85,12 @@ class LocalWorker:
             return await self.wave_done(*args)
         if op == "end":
             return await self.end()
+        if op == "newest":
+            assert self.round is not None
+            return self.round.newest(*args)
+        if op == "adopt":
+            assert self.round is not None
+            return self.round.adopt(*args)
         raise ValueError(f"unknown command {op!r}")
 
     async def stop(self) -> None:
@@ -158,6 +164,66 @@ class ProcessWorker:
             if self._process.is_alive():
                 self._process.kill()
         self._conn.close()
+
+
+class PairWorker:
+    """Two Partnerbot processes on one database, sharing the chats: at every step of the
+    walk, each chat's update goes to one of them, alternating (as a load balancer in front
+    of two webhook instances may do), and both run at the same time. Between steps the
+    newest message of each chat is handed to the other instance (not timed), as Telegram
+    would show it to the member. The pair's time for a step is the wall time until both
+    are done, so its updates/s is what the two give together."""
+
+    def __init__(self, spec: Spec, script: Script) -> None:
+        self.spec = spec
+        self.script = script
+        self.halves = [ProcessWorker(replace(spec, instance=n), script) for n in (0, 1)]
+        self.started_rss = 0
+        self._wall = 0.0
+
+    async def start(self) -> None:
+        for half in self.halves:
+            await half.start()
+        self.started_rss = max(half.started_rss for half in self.halves)
+
+    def _both(self, op: str, *args: Any) -> list[Any]:
+        for number, half in enumerate(self.halves):
+            # steps and newest take the half (0 or 1) last
+            half.send(op, *args, *((number,) if op in ("steps", "newest") else ()))
+        return [half.receive() for half in self.halves]
+
+    async def begin(self, k: int, round_no: int, wave: int | None = None) -> None:
+        self._wall = 0.0
+        self._both("begin", k, round_no, wave)
+
+    async def steps(self, wave: int = 0, first: int = 0, stop: int | None = None) -> None:
+        import time
+
+        for step in range(first, len(self.script.steps) if stop is None else stop):
+            t0 = time.perf_counter()
+            self._both("steps", wave, step, step + 1)
+            self._wall += time.perf_counter() - t0
+            served = self._both("newest", wave, step)
+            for number, half in enumerate(self.halves):
+                half._call("adopt", served[1 - number])
+
+    async def wave_done(self, wave: int) -> None:
+        self._both("wave_done", wave)
+
+    async def end(self) -> RoundResult:
+        first, second = self._both("end")
+        first.updates += second.updates
+        first.processed += second.processed
+        first.api_calls += second.api_calls
+        first.cpu += second.cpu
+        first.seconds = self._wall
+        first.peak = max(first.peak, second.peak)
+        first.latencies += second.latencies
+        return first
+
+    async def stop(self) -> None:
+        for half in self.halves:
+            await half.stop()
 
 
 def serve(conn: Connection, spec: Spec, script: Script) -> None:

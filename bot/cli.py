@@ -71,11 +71,14 @@ be reached, the bot retries: after 1 s, then twice as long each time up to 60 s
 (telegram.retry_delay, PARTNERBOT_RETRY_DELAY), one log line per attempt."""
 
 EXPORT_DESCRIPTION = """\
-Write the finished plan of an association as a one-page agreement draft: goals, what each side
-gives, the tasks with their owners and why, money and time, contact people and a review date.
+Write the finished plan of an association as an agreement draft two associations can sign:
+both parties and their contact people (set them in the chat with /setup), goals, what each
+side gives and gets, the tasks with lead, person, due date and status, money, visibility, the
+period and reviews, values, data protection, ending, and a signature block.
 It is written in the plan's language (the JSON keys are the same in every language).
 
-Formats: md (Markdown text), pdf (a printable page) and json (the same facts as data, UTF-8).
+Formats: md (Markdown text), pdf (A4, in the plan's language) and json (the same facts as
+data with language-neutral keys, following flows/schemas/agreement.schema.json).
 Without --format the format follows the file name's ending (.pdf, .json), else md.
 "-o -" (the default) writes to standard output; a PDF needs a file unless the output is piped:
   partnerbot export --association Club --format pdf -o plan.pdf
@@ -347,13 +350,14 @@ async def _agreement(url: str, name: str, language: str) -> dict[str, Any]:
 
 
 def _export_bytes(doc: dict[str, Any], fmt: str) -> bytes:
+    """The agreement in ``fmt``, in the plan's own language."""
     if fmt == "json":
         return (json.dumps(doc, ensure_ascii=False, indent=2) + "\n").encode("utf-8")
     if fmt == "pdf":
         from bot.pdf import agreement_pdf
 
         return agreement_pdf(doc)
-    from flows.export import markdown
+    from flows.agreement_text import markdown
 
     return markdown(doc).encode("utf-8")
 

@@ -23,6 +23,7 @@ from flows.events import Back, Event, Restart, SetLanguage, Skip, Start, Summary
 from flows.model import ChatRef, MemberRef
 from flows.render import progress_text
 from flows.reply import INFO, QUESTION, RESULT, REVIEW, Reply
+from flows.setup import setup_event
 from flows.texts import language_name, languages, supported, t
 
 log = logging.getLogger(__name__)
@@ -218,6 +219,9 @@ class _Console:
                     if self.current is not None:
                         self.say(self.hint(self.current))
                     self.flush()
+                    continue
+                if command == "/setup":
+                    await self.send(setup_event(line))
                     continue
                 event_type = _EVENTS.get(command)
                 if event_type is None:

@@ -44,6 +44,7 @@ from flows.render import (
     summary_reply,
 )
 from flows.reply import Reply
+from flows.setup import answer_to_ask, apply_setup, carried
 from flows.tasks import split
 from flows.texts import join, supported, t
 
@@ -60,8 +61,12 @@ class Outcome:
     tasks: list[TaskRecord] | None = None
 
 
-def new_plan(language: str = "en", group: bool = False) -> Plan:
-    return Plan(id=None, state=FIRST, language=language, meta={"group": group} if group else {})
+def new_plan(language: str = "en", group: bool = False, before: Plan | None = None) -> Plan:
+    """A fresh plan; the association's parties and contacts carry over from ``before``."""
+    meta: dict[str, Any] = {"group": group} if group else {}
+    if before is not None:
+        meta.update(carried(before.meta))
+    return Plan(id=None, state=FIRST, language=language, meta=meta)
 
 
 def result_reply(plan: Plan, **extra: Any) -> Reply:
@@ -97,6 +102,9 @@ def apply(plan: Plan, member: MemberRef, event: ev.Event) -> Outcome:
     if plan.status == DONE:
         if isinstance(event, ev.Start):
             return Outcome(plan, result_reply(plan))
+        if isinstance(event, ev.Text) and (asked := answer_to_ask(plan, event.text)):
+            changed, reply = apply_setup(plan, member, asked)
+            return Outcome(changed or plan, reply, changed=changed is not None)
         return Outcome(plan, notice(kinds.STALE, "ui.finished", lang, plan))
     match event:
         case ev.Start():
@@ -128,7 +136,7 @@ def apply(plan: Plan, member: MemberRef, event: ev.Event) -> Outcome:
         case ev.Finish():
             return _finish(plan)
         case ev.Restart():
-            fresh = new_plan(lang, bool(plan.meta.get("group")))
+            fresh = new_plan(lang, bool(plan.meta.get("group")), plan)
             fresh.id, fresh.version = plan.id, plan.version
             return Outcome(fresh, current_reply(fresh, lang), changed=True)
     raise TypeError(f"unknown event {event!r}")

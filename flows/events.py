@@ -143,6 +143,16 @@ class TickTask:
     page: int = 0
 
 
+@dataclass(frozen=True)
+class Setup:
+    """Set who the parties are: ``field`` is "name" (our organisation), "partner" (the
+    partner organisation) or "contact" (the sender's own contact line); None shows the
+    current values. A value of "-" clears the field."""
+
+    field: str | None = None
+    value: str = ""
+
+
 Conversation = (
     Start
     | Answer
@@ -159,4 +169,4 @@ Conversation = (
     | SetLanguage
 )
 Work = ShowChecklist | TickItem | AddItem | ShowTasks | ClaimTask | TickTask
-Event = Conversation | Work
+Event = Conversation | Work | Setup

@@ -1,157 +1,199 @@
-"""A finished plan as a one-page agreement draft: data first, then Markdown.
+"""A finished plan as an agreement draft two associations can sign: the data.
 
-The data (``agreement``) is plain JSON-able dicts and lists, so every format — Markdown,
-JSON, PDF — is rendered from the same facts.
+``agreement`` gives plain JSON data with language-neutral keys (the JSON export, checked
+against ``flows/schemas/agreement.schema.json``). ``flows.agreement_text`` turns the same data
+into the sections every readable format (Markdown, PDF, a Telegram message) is drawn from, so
+they all hold the same facts.
 """
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
+from importlib import resources
 from typing import Any
 
-from flows.model import ChecklistRecord, Plan, TaskRecord
-from flows.questionnaire import by_key, is_question
-from flows.recommend import give_and_get, recommend
-from flows.render import answer_text, note_text, owner_text, reason_text
-from flows.tasks import PHASES, split
-from flows.texts import DEFAULT_LANGUAGE, format_day, join, t
-from flows.workboard import item_label
+from flows.model import PARTNER, TOGETHER, US, ChecklistRecord, Plan, TaskRecord
+from flows.questionnaire import effective
+from flows.recommend import MAP_THE_FIELD, VALUE_CONFLICT, give_and_get, recommend
+from flows.setup import contacts, our_name, partner_name
+from flows.tasks import PHASES, is_joint, split
 
-# A first review a few months in, as the guide's "follow up" suggests checking what worked.
+SCHEMA_VERSION = 1
+
+# A first review a few months in, as the guide's "follow up" suggests checking what worked;
+# a longer cooperation is reviewed again each year.
 REVIEW_AFTER = timedelta(days=90)
+YEARLY = timedelta(days=365)
+LONG = ("about_year", "ongoing", "several_years")
 
-
-def _answer(plan: Plan, key: str) -> str | None:
-    if not is_question(key) or plan.answers.get(key) is None:
-        return None
-    return answer_text(by_key(key), plan.answers[key], plan.language)
+# Tasks in which a party collects participants' personal data (registrations, a contact
+# list): that party is responsible for the data.
+DATA_TASKS = ("event_marketing", "network_coordination")
 
 
 def agreement(
     plan: Plan,
-    association: str,
     tasks: Sequence[TaskRecord],
     items: Sequence[ChecklistRecord],
     today: date,
+    generated_at: datetime,
 ) -> dict[str, Any]:
-    lang = plan.language
+    answers = effective(plan.answers)
     rec = recommend(plan.answers)
     give, get = give_and_get(plan.answers)
-    answered_by = plan.meta.get("answered_by", {})
     # Reasons are not stored with the tasks: the same answers give the same split again.
     reasons = {task.key: task for task in split(rec.forms, plan.answers)}
-    return {
-        "title": t("export.title", lang),
-        "association": association,
-        "partner": plan.answers.get("partner_name") or t("export.partner_unnamed", lang),
+    ordered = [task for phase in PHASES for task in tasks if task.phase == phase]
+    doc: dict[str, Any] = {
+        "schema_version": SCHEMA_VERSION,
+        "language": plan.language,
+        "generated_at": generated_at.isoformat(timespec="seconds"),
         "plan_id": plan.id,
-        "language": lang,  # the language of the texts; the keys are the same in every one
-        "form": {"key": rec.form, "name": t(f"form.{rec.form}.name", lang)},
-        "combined_with": (
-            {"key": rec.combined_with, "name": t(f"form.{rec.combined_with}.name", lang)}
-            if rec.combined_with
-            else None
-        ),
-        "why": [
-            f"{t(f'q.{r.question}.short', lang)}: {answer_text(by_key(r.question), _one(r.question, r.option), lang)}"  # noqa: E501
-            for r in rec.reasons
-        ],
-        "goals": {
-            "aims": _answer(plan, "aims"),
-            "strategy": _answer(plan, "strategy_goal"),
-            "target_group": _answer(plan, "target_benefit"),
-            "success": _answer(plan, "success_measure"),
+        "parties": {
+            US: {"name": our_name(plan), "contacts": contacts(plan)},
+            # Seam for partner invites (issue 15): the partner's contacts come from its half.
+            PARTNER: {
+                "name": partner_name(plan),
+                "kind": answers.get("partner_kind"),
+                "contacts": [],
+            },
         },
-        "we_give": [t(f"opt.resource.{r}", lang) for r in give],
-        "we_get": [t(f"opt.resource.{r}", lang) for r in get],
-        "tasks": [
+        "purpose": {
+            "aims": list(answers.get("aims") or []),
+            "strategy_goal": answers.get("strategy_goal"),
+            "strategy_detail": _text(answers, "strategy_detail"),
+            "target_benefit": _text(answers, "target_benefit"),
+            "success_measure": _text(answers, "success_measure"),
+        },
+        "form": {
+            "key": rec.form,
+            "combined_with": rec.combined_with,
+            "reasons": [{"question": r.question, "option": r.option} for r in rec.reasons],
+        },
+        "give_and_get": {US: give, PARTNER: get},
+        "tasks": [_task(task, reasons.get(task.key)) for task in ordered],
+        "money": {
+            "arrangement": answers.get("money"),
+            "our_time": answers.get("commitment"),
+        },
+        "visibility": {"public_voice": answers.get("public_voice")},
+        "period": {
+            "time_span": answers.get("time_span"),
+            "start": None,
+            "end": None,
+            "review_dates": _reviews(today, answers.get("time_span")),
+        },
+        "values": {
+            "value_closeness": answers.get("value_closeness"),
+            "conflict": answers.get("value_conflict"),
+            "conflict_detail": _text(answers, "value_conflict_detail"),
+        },
+        "data_protection": {"responsible": _data_holder(ordered)},
+        "ending": {"notice": None},
+        "binding": False,
+        "checklist": [
             {
-                "key": task.key,
-                "task": t(f"task.{task.key}", lang),
-                "phase": t(f"phase.{task.phase}", lang),
-                "owner": task.owner,
-                "owner_name": owner_text(task, lang),
-                "reason": reason_text(reasons[task.key], lang) if task.key in reasons else "",
-                "claimed_by": task.claimed_by,
-                "done": task.done_by is not None,
+                "key": item.key,
+                "text": item.label,
+                "done_by": item.done_by,
+                "done_at": item.done_at,
             }
-            for phase in PHASES
-            for task in tasks
-            if task.phase == phase
+            for item in items
         ],
-        "money": _answer(plan, "money"),
-        "commitment": _answer(plan, "commitment"),
-        # No question settles visibility: the agreement leaves it for the parties to fill in.
-        "visibility": None,
-        "time_span": _answer(plan, "time_span"),
-        "contacts": sorted(
-            set(answered_by.values()) | {task.claimed_by for task in tasks if task.claimed_by}
-        ),
-        "review_date": (today + REVIEW_AFTER).isoformat(),
-        "checklist": [{"item": item_label(item, lang), "done": item.done} for item in items],
-        "notes": [note_text(n, plan.answers, lang) for n in rec.notes],
+        "notes": [{"key": key, "detail": _note_detail(key, answers)} for key in rec.notes],
+    }
+    doc["open_points"] = open_points(doc)
+    return doc
+
+
+def schema() -> dict[str, Any]:
+    """The JSON Schema every export follows (shipped in the package)."""
+    path = resources.files("flows").joinpath("schemas", "agreement.schema.json")
+    return json.loads(path.read_text("utf-8"))  # type: ignore[no-any-return]
+
+
+def _text(answers: dict[str, Any], key: str) -> str | None:
+    value = answers.get(key)
+    return str(value).strip() or None if value is not None else None
+
+
+def _task(task: TaskRecord, why: TaskRecord | None) -> dict[str, Any]:
+    return {
+        "key": task.key,
+        "phase": task.phase,
+        "owner": task.owner,
+        "joint": is_joint(task),
+        "member": task.claimed_by,
+        # Seam for due dates (issue 17): the task record will carry its due date.
+        "due": None,
+        "status": "done" if task.done_by is not None else "open",
+        "done_by": task.done_by,
+        "done_at": task.done_at,
+        "reason": why.reason if why else None,
+        "resource": why.resource if why else None,
     }
 
 
-def _one(question: str, option: str) -> Any:
-    kind = by_key(question).kind
-    return int(option) if kind == "scale" else [option] if kind == "multi" else option
+def _reviews(today: date, time_span: str | None) -> list[str]:
+    first = today + REVIEW_AFTER
+    dates = [first] + ([first + YEARLY] if time_span in LONG else [])
+    return [d.isoformat() for d in dates]
 
 
-def review_day(doc: dict[str, Any], lang: str) -> str:
-    """The review date as people write it in ``lang`` (the data keeps it in ISO 8601)."""
-    return format_day(date.fromisoformat(doc["review_date"]), lang)
+def _data_holder(tasks: Sequence[TaskRecord]) -> str | None:
+    """The party that collects participants' data, when one task says so."""
+    owners = {task.owner for task in tasks if task.key in DATA_TASKS}
+    return owners.pop() if len(owners) == 1 and TOGETHER not in owners else None
 
 
-def markdown(doc: dict[str, Any], lang: str | None = None) -> str:
-    """The agreement draft as Markdown (also readable as a plain Telegram message), in the
-    plan's language unless ``lang`` says otherwise."""
-    lang = lang or doc.get("language") or DEFAULT_LANGUAGE
-    none = t("export.none", lang)
-    form = doc["form"]["name"]
-    if doc["combined_with"]:
-        form = t("export.combined", lang, form=form, other=doc["combined_with"]["name"])
-    lines = [
-        f"# {doc['title']}",
-        "",
-        t("export.parties", lang, association=doc["association"], partner=doc["partner"]),
-        "",
-        f"## {t('export.form', lang)}",
-        form,
-        *[f"- {reason}" for reason in doc["why"]],
-        "",
-        f"## {t('export.goals', lang)}",
-    ]
-    for key, value in doc["goals"].items():
-        lines.append(f"- {t(f'export.goal_{key}', lang)}: {value or none}")
-    lines += [
-        "",
-        f"## {t('export.give_get', lang)}",
-        f"- {t('export.we_give', lang)}: {join(doc['we_give'], lang) or none}",
-        f"- {t('export.we_get', lang)}: {join(doc['we_get'], lang) or none}",
-        "",
-        f"## {t('export.tasks', lang)}",
-        f"| {t('export.task', lang)} | {t('export.phase', lang)} | {t('export.owner', lang)} "
-        f"| {t('export.why', lang)} |",
-        "|---|---|---|---|",
-    ]
-    for task in doc["tasks"]:
-        owner = task["owner_name"] + (f" ({task['claimed_by']})" if task["claimed_by"] else "")
-        lines.append(f"| {task['task']} | {task['phase']} | {owner} | {task['reason']} |")
-    lines += [
-        "",
-        f"## {t('export.money', lang)}",
-        f"- {t('q.money.short', lang)}: {doc['money'] or none}",
-        f"- {t('q.commitment.short', lang)}: {doc['commitment'] or none}",
-        f"- {t('export.visibility', lang)}: {doc['visibility'] or none}",
-        f"- {t('q.time_span.short', lang)}: {doc['time_span'] or none}",
-        "",
-        f"## {t('export.contacts', lang)}",
-        join(doc["contacts"], lang) or none,
-        "",
-        t("export.review", lang, date=review_day(doc, lang)),
-    ]
-    if doc["notes"]:
-        lines += ["", f"## {t('result.notes', lang)}", *[f"- {n}" for n in doc["notes"]]]
-    return "\n".join(lines) + "\n"
+def _note_detail(key: str, answers: dict[str, Any]) -> str | None:
+    """What the member typed that a note quotes."""
+    if key == VALUE_CONFLICT:
+        return _text(answers, "value_conflict_detail")
+    if key == MAP_THE_FIELD:
+        return _text(answers, "same_theme")
+    return None
+
+
+def open_points(doc: dict[str, Any]) -> list[str]:
+    """What the parties still have to decide, as keys (``agreement.todo.<key>``)."""
+    parties = doc["parties"]
+    points = []
+    if not parties[US]["name"]:
+        points.append("our_name")
+    if not parties[PARTNER]["name"]:
+        points.append("partner_name")
+    if not parties[US]["contacts"]:
+        points.append("our_contact")
+    if not parties[PARTNER]["contacts"]:
+        points.append("partner_contact")
+    if not (doc["purpose"]["target_benefit"] or doc["purpose"]["success_measure"]):
+        points.append("goals")
+    gives = doc["give_and_get"]
+    if not gives[US]:
+        points.append("our_gives")
+    if not gives[PARTNER]:
+        points.append("partner_gives")
+    if any(task["due"] is None for task in doc["tasks"]):
+        points.append("due_dates")
+    money = doc["money"]["arrangement"]
+    if money is None:
+        points.append("money")
+    elif money == "shared_costs":
+        points.append("cost_split")
+    elif money == "sponsor":
+        points.append("sponsor_amount")
+    elif money in ("joint_product", "sales_share", "joint_funding"):
+        points.append("proceeds_split")
+    points.append("visibility")
+    if doc["period"]["start"] is None:
+        points.append("start")
+    if doc["period"]["end"] is None and doc["period"]["time_span"] != "ongoing":
+        points.append("end")
+    if doc["data_protection"]["responsible"] is None:
+        points.append("data_holder")
+    if doc["ending"]["notice"] is None:
+        points.append("notice")
+    return points

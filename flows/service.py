@@ -16,6 +16,7 @@ from flows.model import DONE, ChatRef, MemberRef, Plan
 from flows.ports import PlanSession, PlanStore
 from flows.render import current_reply, notice, plans_reply
 from flows.reply import Reply
+from flows.setup import ASKING, apply_setup, carry_into, our_name
 from flows.texts import supported
 from flows.workboard import apply_work, plan_forms
 
@@ -71,7 +72,7 @@ class PlanningService:
     ) -> Reply:
         """The reply to ``event``, in the chat's language (``Reply.language`` says which)."""
         wanted = self.language_for(member)
-        if isinstance(event, ev.Work):
+        if isinstance(event, ev.Work | ev.Setup):
             for _ in range(WORK_ATTEMPTS):
                 reply = await self._work(chat, member, event, plan_id, wanted)
                 if reply is not None:
@@ -95,12 +96,17 @@ class PlanningService:
                     return notice(kinds.INFO, "ui.no_plan", lang)
                 # A restart begins a new plan (the old one stays in the history), so buttons
                 # still on screen from the old plan name a plan that is no longer current.
-                # The new plan keeps the chat's language.
-                plan = await session.create_plan(new_plan(lang, chat.is_group), member)
+                # The new plan keeps the chat's language, and the association's parties.
+                plan = await session.create_plan(new_plan(lang, chat.is_group, plan), member)
                 return _in(current_reply(plan, plan.language, changed=True), plan.language)
             outcome = apply(plan, member, event)
             if not outcome.changed:
                 return _in(outcome.reply, plan.language)
+            if outcome.plan.status == DONE and plan.status != DONE:
+                # /setup went to the finished plan while this one was open: keep the latest.
+                earlier = await work_plan(session)
+                if earlier is not None and earlier.id != plan.id:
+                    carry_into(outcome.plan.meta, earlier.meta)
             saved = await session.save_plan(
                 outcome.plan, plan.version, member, outcome.records, outcome.tasks
             )
@@ -114,11 +120,11 @@ class PlanningService:
         self,
         chat: ChatRef,
         member: MemberRef,
-        event: ev.Work,
+        event: ev.Work | ev.Setup,
         plan_id: int | None,
         wanted: str,
     ) -> Reply | None:
-        """One attempt at a checklist or task-board event; None when it lost a race."""
+        """One attempt at a checklist, task-board or setup event; None when it lost a race."""
         async with self.store.session(chat) as session:
             plan = await work_plan(session)
             if plan is None:
@@ -126,6 +132,14 @@ class PlanningService:
             if plan_id is not None and plan.id != plan_id:
                 return notice(kinds.STALE, "ui.foreign_button", plan.language, plan)
             assert plan.id is not None
+            if isinstance(event, ev.Setup):
+                changed, reply = apply_setup(plan, member, event)
+                if changed is None:
+                    return _in(reply, plan.language)
+                saved = await session.save_plan(changed, plan.version, member)
+                return (
+                    _in(replace(reply, version=changed.version), plan.language) if saved else None
+                )
             tasks = await session.tasks(plan.id)
             stored = await session.checklist(plan.id)
             now = self.clock().isoformat(timespec="seconds")
@@ -151,6 +165,9 @@ class PlanningService:
         """The finished plan as agreement data (for every export format), or why not.
 
         The data is in the plan's language (``doc["language"]``); its keys are the same in all.
+
+        With ``member`` (a member exporting in a chat), a missing name of our association is
+        asked for: the chat's next typed line on the finished plan is taken as the name.
         """
         async with self.store.session(chat) as session:
             plan = await work_plan(session)
@@ -158,10 +175,16 @@ class PlanningService:
                 return notice(kinds.INFO, "ui.no_plan", self.language_for(member))
             if plan.status != DONE or plan.id is None:
                 return notice(kinds.INFO, "export.not_finished", plan.language, plan)
+            if member is not None and not our_name(plan) and not plan.meta.get(ASKING):
+                asking = plan.copy()
+                asking.meta[ASKING] = "name"
+                # Losing a race only means someone else changed the plan: ask next time.
+                if await session.save_plan(asking, plan.version, member):
+                    plan = asking
             tasks = await session.tasks(plan.id)
             items = checklist_items(await session.checklist(plan.id), plan_forms(plan))
-            day = today or self.clock().date()
-            return agreement(plan, chat.title or chat.chat_id, tasks, items, day)
+            now = self.clock()
+            return agreement(plan, tasks, items, today or now.date(), now)
 
     async def plans(self, chat: ChatRef, *, member: MemberRef | None = None) -> Reply:
         """The chat's plans, newest first: which is open, which are finished."""

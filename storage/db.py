@@ -1,37 +1,32 @@
-"""Engines for SQLite (the default, nothing to install) and PostgreSQL (shared by instances).
+"""Database URLs, and SQLAlchemy engines for migrations, administration and tests (the
+per-event path runs through ``storage.sqlite_driver`` and ``storage.pg_driver``).
 
-How SQLite transactions are driven, and why
---------------------------------------------
-Python's ``sqlite3`` (under ``aiosqlite``) begins transactions on its own only before DML, so
-SELECTs and DDL run outside them. SQLAlchemy's documentation (``sqlite_transactions``)
-recommends switching that off (``isolation_level = None``) and emitting BEGIN from a ``begin``
-event hook instead. We do that, with one refinement that the concurrency tests pin down:
-
-* A plain (deferred) BEGIN is NOT enough. A transaction that has read (``current_plan``) and then
-  writes (``save_plan``) cannot wait for the write lock: SQLite refuses the upgrade at once with
-  "database is locked" instead of calling the busy handler, because the waiting reader's
-  snapshot could be stale. Two members answering at the same moment would get an error rather
-  than "someone else answered".
-* So every transaction on an SQLite engine starts with ``BEGIN IMMEDIATE`` (takes the write lock
-  up front, waiting up to ``busy_timeout``), except when the connection carries the execution
-  option ``SQLITE_BEGIN: "lazy"``. ``SqlStore``'s SQLAlchemy sessions use that (its default
-  sessions do the same through ``sqlite3``, see ``storage.sqlite_direct``): their reads run
-  without a transaction (each SELECT is one consistent snapshot), and the session emits
-  ``BEGIN IMMEDIATE`` itself right before its first write. Readers never block, writers queue
-  on the lock instead of failing, and the ``UPDATE ... WHERE version = :seen`` decides the
-  winner. Reads that straddle another writer's commit can only have seen a plan version that
-  has since moved on (every write to a plan bumps it), so such a session's save fails the
-  check and writes nothing. This is the same guarantee PostgreSQL gives at READ COMMITTED.
+How SQLite transactions are driven, and why: Python's ``sqlite3`` begins transactions on its
+own only before DML; SQLAlchemy's documentation (``sqlite_transactions``) recommends switching
+that off and emitting BEGIN from a ``begin`` hook, which we do, with one refinement that the
+concurrency tests pin down. A plain (deferred) BEGIN is not enough: a transaction that has
+read and then writes cannot wait for the write lock (SQLite refuses the upgrade at once with
+"database is locked", because the reader's snapshot could be stale), so two members answering
+at once would get an error rather than "someone else answered". So every transaction on an
+SQLite engine starts with ``BEGIN IMMEDIATE`` (waits up to ``busy_timeout`` for the write
+lock), except on a connection with the execution option ``SQLITE_BEGIN: "lazy"``: its reads
+run without a transaction. The sessions do the same through ``sqlite3``: read without a
+transaction, ``BEGIN IMMEDIATE`` right before the first write, and the
+``UPDATE ... WHERE version = :seen`` decides the winner. Reads that straddle another writer's
+commit can only have seen a plan version that has since moved on, so such a session's save
+fails the check and writes nothing: the guarantee PostgreSQL gives at READ COMMITTED.
 """
 
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import event
-from sqlalchemy.engine import URL, Connection, make_url
-from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
+# SQLAlchemy is imported where used: a running bot reaches its database through
+# storage.sqlite_driver or storage.pg_driver, and never needs it (~30 MB).
+if TYPE_CHECKING:
+    from sqlalchemy.engine import URL, Connection
+    from sqlalchemy.ext.asyncio import AsyncEngine
 
 # Execution option read by the ``begin`` hook: "IMMEDIATE" (default), "DEFERRED" or "lazy".
 SQLITE_BEGIN = "partnerbot_sqlite_begin"
@@ -57,38 +52,53 @@ def default_sqlite_url(path: str | Path) -> str:
     return f"sqlite+aiosqlite:///{Path(path).expanduser().resolve()}"
 
 
+def split_url(url: str) -> tuple[str, str]:
+    """("sqlite", the file's path) or ("postgresql", a DSN for asyncpg), without SQLAlchemy.
+
+    In-memory SQLite is refused: every connection would see a database of its own.
+    """
+    scheme, _, rest = url.partition("://")
+    backend = scheme.split("+", 1)[0]
+    if backend == "sqlite":
+        database = rest[1:].partition("?")[0]  # sqlite:///relative, sqlite:////absolute
+        if database in ("", ":memory:") or "mode=memory" in url:
+            raise ValueError("SqlStore needs an SQLite file or a server, not an in-memory SQLite")
+        return "sqlite", database
+    if backend in ("postgresql", "postgres"):
+        return "postgresql", f"postgresql://{rest}"
+    raise ValueError(f"unsupported database URL scheme {scheme!r}: use sqlite:// or postgresql://")
+
+
 def async_url(url: str | URL) -> URL:
     """``url`` with an asyncio driver: plain ``sqlite://`` and ``postgresql://`` are accepted."""
+    from sqlalchemy.engine import make_url
+
     parsed = make_url(url)
     driver = _ASYNC_DRIVERS.get(parsed.drivername)
     return parsed.set(drivername=driver) if driver else parsed
 
 
-def is_sqlite_file(url: URL) -> bool:
-    """A plain SQLite file path (not memory, not a ``file:`` URI)."""
-    database = url.database or ""
-    return database not in ("", ":memory:") and not database.startswith("file:")
-
-
-def is_sqlite_memory(url: URL) -> bool:
-    database = url.database or ""
-    return database in ("", ":memory:") or "mode=memory" in database
-
-
 def make_engine(url: str | URL, **kwargs: Any) -> AsyncEngine:
     """An async engine for ``url``; extra keyword arguments go to ``create_async_engine``."""
+    from sqlalchemy.ext.asyncio import create_async_engine
+
     parsed = async_url(url)
     if parsed.get_backend_name() != "sqlite":
         # PostgreSQL: SQLAlchemy's normal queue pool.
         return create_async_engine(parsed, **kwargs)
-    if is_sqlite_file(parsed):
-        Path(parsed.database or "").expanduser().parent.mkdir(parents=True, exist_ok=True)
+    database = parsed.database or ""
+    # A plain file (not memory, not a ``file:`` URI): make its folder, and use WAL.
+    is_file = database not in ("", ":memory:") and not database.startswith("file:")
+    if is_file:
+        Path(database).expanduser().parent.mkdir(parents=True, exist_ok=True)
     engine = create_async_engine(parsed, **kwargs)
-    _install_sqlite_hooks(engine, wal=is_sqlite_file(parsed))
+    _install_sqlite_hooks(engine, wal=is_file)
     return engine
 
 
 def _install_sqlite_hooks(engine: AsyncEngine, *, wal: bool) -> None:
+    from sqlalchemy import event
+
     @event.listens_for(engine.sync_engine, "connect")
     def _on_connect(dbapi_connection: Any, _record: Any) -> None:
         # The driver must not BEGIN on its own; _on_begin below decides.

@@ -12,13 +12,16 @@ import asyncio
 import threading
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from alembic import command
-from alembic.config import Config
-from alembic.runtime.migration import MigrationContext
-from alembic.script import ScriptDirectory
-from sqlalchemy import inspect, pool, text
-from sqlalchemy.engine import Connection
+# Alembic is imported where used: a store whose schema is current never loads it.
+if TYPE_CHECKING:
+    from alembic.config import Config
+    from sqlalchemy.engine import Connection
+
+# The newest revision in migrations/versions, so that a start can compare it with the
+# database's (one query) without loading Alembic; a test checks it against Alembic's head.
+HEAD_REVISION = "0001"
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
 
@@ -30,6 +33,8 @@ _ONE_AT_A_TIME = threading.Lock()
 
 def alembic_config(url: str) -> Config:
     """An Alembic configuration for ``url`` (also usable with ``alembic.command``)."""
+    from alembic.config import Config
+
     config = Config()
     # ConfigParser interpolates "%": escape it (URL-encoded passwords contain it).
     config.set_main_option("script_location", str(MIGRATIONS_DIR).replace("%", "%%"))
@@ -41,11 +46,14 @@ def alembic_config(url: str) -> Config:
 
 def head_revision() -> str | None:
     """The newest revision shipped with this package."""
+    from alembic.script import ScriptDirectory
+
     return ScriptDirectory(str(MIGRATIONS_DIR)).get_current_head()
 
 
 def is_known_revision(revision: str) -> bool:
     """Whether ``revision`` is one of this package's migrations (else a newer release's)."""
+    from alembic.script import ScriptDirectory
     from alembic.util import CommandError
 
     try:
@@ -55,11 +63,15 @@ def is_known_revision(revision: str) -> bool:
 
 
 def upgrade(url: str, revision: str = "head") -> None:
+    from alembic import command
+
     with _ONE_AT_A_TIME:
         command.upgrade(alembic_config(url), revision)
 
 
 def downgrade(url: str, revision: str = "base") -> None:
+    from alembic import command
+
     with _ONE_AT_A_TIME:
         command.downgrade(alembic_config(url), revision)
 
@@ -81,6 +93,8 @@ def preview_downgrade(url: str, revision: str = "base") -> DowngradePreview:
     answer is exactly what the real downgrade would do, for any migration. Raises Alembic's
     CommandError for a revision that cannot be reached (e.g. nothing left to undo).
     """
+    from sqlalchemy import pool
+
     from storage.db import make_engine
 
     async def run() -> DowngradePreview:
@@ -96,6 +110,10 @@ def preview_downgrade(url: str, revision: str = "base") -> DowngradePreview:
 
 
 def _dry_run(conn: Connection, url: str, revision: str) -> DowngradePreview:
+    from alembic import command
+    from alembic.runtime.migration import MigrationContext
+    from sqlalchemy import inspect, text
+
     transaction = conn.begin()
     try:
         before = set(inspect(conn).get_table_names())

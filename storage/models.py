@@ -1,6 +1,7 @@
 """SQLAlchemy tables of Partnerbot.
 
-The domain never sees these rows: ``storage.session`` maps them to ``flows.model`` values.
+The domain never sees these rows: ``storage.session`` maps them to ``flows.model`` values,
+running the statements ``storage.statements`` defines from these tables.
 The initial migration (``migrations/versions/0001_initial.py``) spells the same schema out by
 hand; ``tests/storage/test_sql_migrations.py`` checks that the two agree.
 """
@@ -140,7 +141,14 @@ class AnswerRow(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
 
-class TaskRow(Base):
+class _Ticked:
+    """Who ticked the row off, by display name as the domain records it, and when."""
+
+    done_by: Mapped[str | None] = mapped_column(Text, nullable=True)
+    done_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+
+
+class TaskRow(_Ticked, Base):
     """A task of the plan's split; rows are replaced as a whole, in order (by id)."""
 
     __tablename__ = "task"
@@ -155,11 +163,9 @@ class TaskRow(Base):
     # Members' display names, as the domain records them (names can be long: Text).
     claimed_by: Mapped[str | None] = mapped_column(Text, nullable=True)
     done: Mapped[bool] = mapped_column(Boolean, default=False)
-    done_by: Mapped[str | None] = mapped_column(Text, nullable=True)
-    done_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
 
 
-class ChecklistItemRow(Base):
+class ChecklistItemRow(_Ticked, Base):
     """A stored checklist item: a built-in step (label NULL) or a member's own item."""
 
     __tablename__ = "checklist_item"
@@ -170,8 +176,6 @@ class ChecklistItemRow(Base):
     key: Mapped[str] = mapped_column(String(64))
     label: Mapped[str | None] = mapped_column(Text, nullable=True)
     custom: Mapped[bool] = mapped_column(Boolean, default=False)
-    done_by: Mapped[str | None] = mapped_column(Text, nullable=True)
-    done_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
 
 
 class PartnerInviteRow(Base):
@@ -186,12 +190,4 @@ class PartnerInviteRow(Base):
 
 
 # Children first: the order in which rows are counted, and tables dropped.
-ALL_TABLES = (
-    "answer",
-    "task",
-    "checklist_item",
-    "partner_invite",
-    "plan",
-    "member",
-    "association",
-)
+ALL_TABLES = ("answer", "task", "checklist_item", "partner_invite", "plan", "member", "association")

@@ -19,7 +19,7 @@ from pathlib import Path
 
 from sqlalchemy.engine import URL
 
-from storage.db import async_url, is_sqlite_memory
+from storage.db import async_url
 from storage.migrate import head_revision, is_known_revision
 
 FIX = "check --db, database.url or PARTNERBOT_DATABASE_URL"
@@ -43,6 +43,11 @@ def check_database(url: str, *, write: bool = True) -> None:
 
 
 # --- SQLite ----------------------------------------------------------------------------------
+
+
+def is_sqlite_memory(url: URL) -> bool:
+    database = url.database or ""
+    return database in ("", ":memory:") or "mode=memory" in database
 
 
 def check_sqlite(url: URL, *, write: bool = True) -> None:

@@ -1,46 +1,53 @@
-"""``SqlPlanSession``: the store protocol's unit of work over one connection and transaction."""
+"""``StoreSession``: the store protocol's unit of work, the same code on every database.
+
+It runs the statements of ``storage.statements`` (compiled per dialect in
+``storage.compiled``) through a driver: ``storage.sqlite_driver`` or ``storage.pg_driver``.
+A driver only runs a named statement and gives rows back, begins and ends the transaction,
+and converts times to what its database stores.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import json
+from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
-from typing import Any, cast
-
-from sqlalchemy import ColumnElement, Table, insert, select, update
-from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.ext.asyncio import AsyncConnection
+from typing import Any, Protocol
 
 from flows.model import AnswerRecord, ChatRef, ChecklistRecord, MemberRef, Plan, TaskRecord
-from storage import statements as sql
 from storage.member_cache import MemberCache
-from storage.models import (
-    CLOSED,
-    OPEN,
-    AssociationRow,
-    MemberRow,
-    PlanRow,
-    utcnow,
-)
 
-_ASSOCIATION = cast(Table, AssociationRow.__table__)
-_MEMBER = cast(Table, MemberRow.__table__)
+# Plan statuses, as storage.models has them (not imported: that would load SQLAlchemy).
+OPEN = "open"
+CLOSED = "closed"
 
 
-def upsert(conn: AsyncConnection, table: Table) -> postgresql.Insert | sqlite.Insert:
-    """An INSERT that supports ``ON CONFLICT`` on this connection's backend."""
-    name = conn.dialect.name
-    if name == "postgresql":
-        return postgresql.insert(table)
-    if name == "sqlite":
-        return sqlite.insert(table)
-    raise NotImplementedError(f"no upsert for {name}")
+class Driver(Protocol):
+    dialect: str
+    round_trips: int
+
+    async def rows(self, conn: Any, name: str, params: Mapping[str, Any]) -> list[Any]: ...
+    async def run_many(self, conn: Any, name: str, rows: Sequence[Mapping[str, Any]]) -> None: ...
+    async def begin(self, conn: Any) -> None: ...
+    async def end(self, conn: Any, *, commit: bool) -> None: ...
+    def stamp(self, at: datetime | None) -> Any: ...
+    def unstamp(self, value: Any) -> datetime | None: ...
 
 
-def chat_filter(chat: ChatRef) -> tuple[ColumnElement[bool], ...]:
-    return (
-        AssociationRow.transport == chat.transport,
-        AssociationRow.external_id == chat.chat_id,
-    )
+Compiled = Mapping[str, tuple[str, tuple[str, ...], dict[str, int]]]
+
+
+def bind(compiled: Compiled, name: str, params: Mapping[str, Any]) -> tuple[str, list[Any]]:
+    """The SQL of statement ``name`` and its positional arguments from ``params``."""
+    sql, names, fixed = compiled[name]
+    if fixed:  # values the statement carries itself (LIMIT 1)
+        params = {**fixed, **params}
+    return sql, [params[n] for n in names]
+
+
+def _json(value: Any) -> Any:
+    """A JSON column's value. SQLite gives the columns declared JSON numeric affinity, so a
+    stored number comes back as a number, not as its JSON text (SQLAlchemy does the same)."""
+    return json.loads(value) if isinstance(value, str | bytes) else value
 
 
 def from_iso(text: str | None) -> datetime | None:
@@ -56,142 +63,93 @@ def to_iso(at: datetime | None) -> str | None:
     return None if at is None else at.astimezone(UTC).isoformat()
 
 
-def _plan(row: Any) -> Plan:
-    return Plan(
-        id=row.id,
-        state=row.state,
-        version=row.version,
-        status=row.status,
-        language=row.language,
-        answers=row.answers,
-        meta=row.meta,
-    )
-
-
-async def ensure_member(conn: AsyncConnection, association_id: int, member: MemberRef) -> None:
-    """Insert the member, or refresh its name (one statement, safe against a racing insert)."""
-    stmt = upsert(conn, _MEMBER).values(
-        association_id=association_id, external_id=member.user_id, name=member.name
-    )
-    stmt = stmt.on_conflict_do_update(
-        index_elements=["association_id", "external_id"], set_={"name": stmt.excluded.name}
-    )
-    await conn.execute(stmt)
-
-
-class SqlPlanSession:
+class StoreSession:
     """One event's unit of work, scoped to one chat's association.
 
     Everything that names a plan id is checked against the chat: a plan of another chat is
     invisible here (``save_plan`` returns False, the history reads come back empty).
     """
 
-    def __init__(
-        self,
-        conn: AsyncConnection,
-        chat: ChatRef,
-        members: MemberCache,
-        *,
-        begin_before_write: bool,
-    ) -> None:
+    def __init__(self, driver: Driver, conn: Any, chat: ChatRef, members: MemberCache) -> None:
+        self._driver = driver
         self._conn = conn
         self._chat = chat
         self._members = members
-        # SQLite sessions run their reads outside a transaction; see storage.db.
-        self._needs_begin = begin_before_write
         self._association_id: int | None = None
+        self.writing = False  # the transaction is open
         # Members written in this transaction; the store caches them once it has committed.
         self.new_members: list[tuple[int, str, str]] = []
+
+    async def _rows(self, name: str, **params: Any) -> list[Any]:
+        return await self._driver.rows(self._conn, name, params)
+
+    def _scoped(self, name: str) -> tuple[str, dict[str, Any]]:
+        """The statement's variant, and the parameters naming this chat's association."""
+        if self._association_id is not None:
+            return f"{name}/id", {"scope_id": self._association_id}
+        chat = self._chat
+        return f"{name}/chat", {"chat_transport": chat.transport, "chat_id": chat.chat_id}
 
     # -- reads ------------------------------------------------------------------------------
 
     async def current_plan(self) -> Plan | None:
-        chat = {"chat_transport": self._chat.transport, "chat_id": self._chat.chat_id}
-        row = (await self._conn.execute(sql.CURRENT_PLAN, chat)).first()
-        if row is None:
-            return None
-        self._association_id = row.association_id
-        return _plan(row)
+        plans = await self._plans("current_plan")
+        return plans[0] if plans else None
 
     async def plans(self) -> list[Plan]:
-        chat = {"chat_transport": self._chat.transport, "chat_id": self._chat.chat_id}
-        rows = (await self._conn.execute(sql.RECENT_PLANS, chat)).all()
+        return await self._plans("recent_plans")
+
+    async def _plans(self, name: str) -> list[Plan]:
+        chat = self._chat
+        rows = await self._rows(name, chat_transport=chat.transport, chat_id=chat.chat_id)
         if rows:
-            self._association_id = rows[0].association_id
-        return [_plan(row) for row in rows]
+            self._association_id = rows[0][1]
+        # Columns: id, association id, then Plan's fields in their order.
+        return [Plan(r[0], *r[2:6], answers=_json(r[6]), meta=_json(r[7])) for r in rows]
 
     async def last_answer(self, plan_id: int, question: str) -> AnswerRecord | None:
-        stmt = sql.LAST_ANSWER[self._association_id is not None]
-        rows = await self._history(stmt, plan_id=plan_id, question=question)
-        return rows[0] if rows else None
+        name, scope = self._scoped("last_answer")
+        rows = await self._rows(name, plan_id=plan_id, question=question, **scope)
+        return _answer(rows[0]) if rows else None
 
     async def answer_history(self, plan_id: int) -> list[AnswerRecord]:
-        stmt = sql.HISTORY[self._association_id is not None]
-        return await self._history(stmt, plan_id=plan_id)
+        name, scope = self._scoped("history")
+        return [_answer(r) for r in await self._rows(name, plan_id=plan_id, **scope)]
 
     async def tasks(self, plan_id: int) -> list[TaskRecord]:
-        stmt = sql.TASKS[self._association_id is not None]
-        rows = (await self._conn.execute(stmt, {"plan_id": plan_id, **self._scope()})).all()
+        name, scope = self._scoped("tasks")
+        unstamp = self._driver.unstamp
         return [
-            TaskRecord(
-                key=r.key,
-                phase=r.phase,
-                owner=r.owner,
-                resource=r.resource,
-                claimed_by=r.claimed_by,
-                done_by=r.done_by,
-                done_at=to_iso(r.done_at),
+            TaskRecord(key, phase, owner, resource, claimed_by, done_by, to_iso(unstamp(done_at)))
+            for key, phase, owner, resource, claimed_by, done_by, done_at in await self._rows(
+                name, plan_id=plan_id, **scope
             )
-            for r in rows
         ]
 
     async def checklist(self, plan_id: int) -> list[ChecklistRecord]:
-        stmt = sql.CHECKLIST[self._association_id is not None]
-        rows = (await self._conn.execute(stmt, {"plan_id": plan_id, **self._scope()})).all()
+        name, scope = self._scoped("checklist")
+        unstamp = self._driver.unstamp
         return [
-            ChecklistRecord(key=r.key, label=r.label, done_by=r.done_by, done_at=to_iso(r.done_at))
-            for r in rows
-        ]
-
-    async def _history(self, stmt: Any, **params: Any) -> list[AnswerRecord]:
-        rows = (await self._conn.execute(stmt, {**params, **self._scope()})).all()
-        return [
-            AnswerRecord(
-                question=r.question,
-                value=r.value,
-                member=MemberRef(user_id=r.member_external_id, name=r.member_name),
-            )
-            for r in rows
+            ChecklistRecord(key=key, label=label, done_by=done_by, done_at=to_iso(unstamp(at)))
+            for key, label, done_by, at in await self._rows(name, plan_id=plan_id, **scope)
         ]
 
     # -- writes -----------------------------------------------------------------------------
 
     async def create_plan(self, plan: Plan, member: MemberRef) -> Plan:
-        await self._begin_write()
+        await self.begin()
         association_id = await self._ensure_association()
         await self._ensure_member(association_id, member)
-        now = utcnow()
+        now = self._driver.stamp(datetime.now(UTC))
         # Close the earlier open plans. Their version moves too, so a stale button or a racing
         # save on an old plan fails its version check instead of reopening it.
-        await self._conn.execute(
-            update(PlanRow)
-            .where(PlanRow.association_id == association_id, PlanRow.status == OPEN)
-            .values(status=CLOSED, version=PlanRow.version + 1, updated_at=now)
+        await self._rows(
+            "close_open_plans", association_id=association_id, open=OPEN, closed=CLOSED, now=now
         )
-        result = await self._conn.execute(
-            insert(PlanRow).values(
-                association_id=association_id,
-                status=plan.status,
-                state=plan.state,
-                version=1,
-                language=plan.language,
-                answers=plan.answers,
-                meta=plan.meta,
-                created_at=now,
-                updated_at=now,
-            )
+        rows = await self._rows(
+            "insert_plan", association_id=association_id, now=now, **_plan_values(plan)
         )
-        plan.id = result.inserted_primary_key[0]
+        plan.id = rows[0][0]
         plan.version = 1
         return plan
 
@@ -206,138 +164,171 @@ class SqlPlanSession:
     ) -> bool:
         if plan.id is None:
             raise ValueError("save_plan needs a stored plan; use create_plan first")
-        await self._begin_write()
-        now = utcnow()
-        # The one version-checked statement that decides between concurrent writers.
-        result = await self._conn.execute(
-            sql.SAVE_PLAN[self._association_id is not None],
+        await self.begin()
+        driver = self._driver
+        now = driver.stamp(datetime.now(UTC))
+        name, params = self._scoped("save_plan")
+        params.update(plan_id=plan.id, seen_version=seen_version, now=now, **_plan_values(plan))
+        history = [
             {
                 "plan_id": plan.id,
-                "seen_version": seen_version,
-                "new_state": plan.state,
-                "new_status": plan.status,
-                "new_language": plan.language,
-                "new_answers": plan.answers,
-                "new_meta": plan.meta,
-                "now": now,
-                **self._scope(),
-            },
-        )
-        if result.rowcount != 1:
-            return False
-        association_id = self._association_id or await self._plan_association(plan.id)
-        await self._ensure_member(association_id, member)
-        if answers:
-            await self._conn.execute(
-                sql.INSERT_ANSWERS,
-                [
-                    {
-                        "plan_id": plan.id,
-                        "question": a.question,
-                        "value": a.value,
-                        "member_external_id": a.member.user_id,
-                        "member_name": a.member.name,
-                        "created_at": now,
-                    }
-                    for a in answers
-                ],
+                "question": a.question,
+                "value": None if a.value is None else json.dumps(a.value),
+                "member_external_id": a.member.user_id,
+                "member_name": a.member.name,
+                "created_at": now,
+            }
+            for a in answers
+        ]
+        entry = (self._association_id or 0, member.user_id, member.name)
+        if driver.dialect == "postgresql":
+            # One round trip: the member and the answers are written from the row the
+            # version-checked UPDATE returned, or not at all.
+            write_member = self._association_id is None or self._unknown(entry)
+            columns = ("question", "value", "member_external_id", "member_name")
+            rows = await self._rows(
+                name.replace("save_plan", "save_all"),
+                **params,
+                member_id=member.user_id,
+                member_name=member.name,
+                write_member=write_member,
+                **{f"answer_{c}": [row[c] for row in history] for c in columns},
             )
+            if not rows:
+                return False
+            self._association_id = rows[0][0]
+            if write_member:
+                self.new_members.append((rows[0][0], member.user_id, member.name))
+        else:
+            # The one version-checked statement that decides between concurrent writers.
+            rows = await self._rows(name, **params)
+            if not rows:
+                return False
+            self._association_id = rows[0][0]
+            await self._ensure_member(rows[0][0], member)
+            if history:
+                await driver.run_many(self._conn, "insert_answer", history)
         if tasks is not None:
-            await self._replace_tasks(plan.id, tasks)
+            rows = [_row(t, driver, done=t.done_by is not None) for t in tasks]
+            await self._replace("task", plan.id, rows)
         if checklist is not None:
-            await self._replace_checklist(plan.id, checklist)
+            items = [_row(i, driver, custom=i.custom) for i in checklist]
+            await self._replace("checklist_item", plan.id, items)
         plan.version = seen_version + 1
         return True
 
-    async def _replace_tasks(self, plan_id: int, tasks: Sequence[TaskRecord]) -> None:
-        await self._conn.execute(sql.DELETE_TASKS, {"plan_id": plan_id})
-        if tasks:
-            await self._conn.execute(
-                sql.INSERT_TASKS,
-                [
-                    {
-                        "plan_id": plan_id,
-                        "key": t.key,
-                        "phase": t.phase,
-                        "owner": t.owner,
-                        "resource": t.resource,
-                        "claimed_by": t.claimed_by,
-                        "done": t.done_by is not None,
-                        "done_by": t.done_by,
-                        "done_at": from_iso(t.done_at),
-                    }
-                    for t in tasks
-                ],
-            )
+    async def _replace(self, table: str, plan_id: int, rows: list[dict[str, Any]]) -> None:
+        """The plan's rows of ``table`` become ``rows``, in this order."""
+        await self._rows(f"delete_{table}", plan_id=plan_id)
+        if rows:
+            for row in rows:
+                row["plan_id"] = plan_id
+            await self._driver.run_many(self._conn, f"insert_{table}", rows)
 
-    async def _replace_checklist(self, plan_id: int, items: Sequence[ChecklistRecord]) -> None:
-        await self._conn.execute(sql.DELETE_CHECKLIST, {"plan_id": plan_id})
-        if items:
-            await self._conn.execute(
-                sql.INSERT_CHECKLIST,
-                [
-                    {
-                        "plan_id": plan_id,
-                        "key": i.key,
-                        "label": i.label,
-                        "custom": i.custom,
-                        "done_by": i.done_by,
-                        "done_at": from_iso(i.done_at),
-                    }
-                    for i in items
-                ],
-            )
+    # -- administration ---------------------------------------------------------------------
+
+    async def forget(self) -> int | None:
+        """Delete the chat's association and everything under it; its id, or None."""
+        await self.begin()
+        rows = await self._find_association()
+        if not rows:
+            return None
+        # Members, plans and the plans' rows go with it (ON DELETE CASCADE).
+        await self._rows("delete_association", association_id=rows[0][0])
+        return int(rows[0][0])
+
+    async def move(self, new_chat_id: str) -> int | None:
+        """Move the chat's association to ``new_chat_id``; the old association id, or None.
+
+        When the new chat already has an association of its own (a message reached the
+        supergroup first), the old one is folded into it: plans and members move, the newest
+        plan stays current and the others are closed.
+        """
+        await self.begin()
+        old = await self._find_association()
+        if not old:
+            return None
+        old_id = int(old[0][0])
+        new = await self._find_association(new_chat_id)
+        if not new:
+            await self._rows("move_association", association_id=old_id, new_chat_id=new_chat_id)
+            return old_id
+        ids = {"old_id": old_id, "new_id": int(new[0][0])}
+        await self._rows("merge_members", **ids)
+        await self._rows("merge_plans", **ids)
+        now = self._driver.stamp(datetime.now(UTC))
+        await self._rows(
+            "close_older_plans", new_id=ids["new_id"], open=OPEN, closed=CLOSED, now=now
+        )
+        await self._rows("delete_association", association_id=old_id)
+        return old_id
 
     # -- helpers ----------------------------------------------------------------------------
 
-    async def _begin_write(self) -> None:
-        if self._needs_begin:
-            # Waits (busy_timeout) for SQLite's write lock, then sees the latest commit.
-            await self._conn.exec_driver_sql("BEGIN IMMEDIATE")
-            self._needs_begin = False
+    async def begin(self) -> None:
+        if not self.writing:
+            # SQLite: waits (without blocking the loop) for the write lock.
+            await self._driver.begin(self._conn)
+            self.writing = True
 
-    def _scope(self) -> dict[str, Any]:
-        """Parameters naming this chat's association (see ``storage.statements``)."""
-        if self._association_id is not None:
-            return {"scope_id": self._association_id}
-        return {"chat_transport": self._chat.transport, "chat_id": self._chat.chat_id}
+    def _unknown(self, entry: tuple[int, str, str]) -> bool:
+        return entry not in self.new_members and not self._members.knows(*entry)
 
-    async def _plan_association(self, plan_id: int) -> int:
-        result = await self._conn.execute(sql.PLAN_ASSOCIATION, {"plan_id": plan_id})
-        self._association_id = int(result.scalar_one())
-        return self._association_id
+    async def _find_association(self, chat_id: str | None = None) -> list[Any]:
+        chat = self._chat
+        return await self._rows(
+            "find_association", chat_transport=chat.transport, chat_id=chat_id or chat.chat_id
+        )
 
     async def _ensure_association(self) -> int:
-        """The chat's association id, creating the row when missing (and locking it on PG).
-
-        The row lock serialises concurrent ``create_plan`` calls of one chat on PostgreSQL, so
-        only one plan stays open; SQLite's write lock already does that.
-        """
+        """The chat's association id, creating the row when missing (and locking it on PG:
+        that serialises concurrent ``create_plan`` calls of one chat, so one plan stays open;
+        SQLite's write lock already does that)."""
         chat = self._chat
-        find = (
-            select(AssociationRow.id, AssociationRow.title)
-            .where(*chat_filter(chat))
-            .with_for_update()
-        )
-        row = (await self._conn.execute(find)).first()
-        if row is None:
-            await self._conn.execute(
-                upsert(self._conn, _ASSOCIATION)
-                .values(transport=chat.transport, external_id=chat.chat_id, title=chat.title)
-                .on_conflict_do_nothing(index_elements=["transport", "external_id"])
+        rows = await self._find_association()
+        if not rows:
+            now = self._driver.stamp(datetime.now(UTC))
+            await self._rows(
+                "insert_association",
+                chat_transport=chat.transport,
+                chat_id=chat.chat_id,
+                title=chat.title,
+                now=now,
             )
             # Ours, or the row a concurrent creator committed while our INSERT waited.
-            row = (await self._conn.execute(find)).one()
-        elif chat.title and row.title != chat.title:
-            await self._conn.execute(
-                update(AssociationRow).where(AssociationRow.id == row.id).values(title=chat.title)
-            )
-        self._association_id = int(row.id)
+            rows = await self._find_association()
+        elif chat.title and rows[0][1] != chat.title:
+            await self._rows("retitle_association", association_id=rows[0][0], title=chat.title)
+        self._association_id = int(rows[0][0])
         return self._association_id
 
     async def _ensure_member(self, association_id: int, member: MemberRef) -> None:
         entry = (association_id, member.user_id, member.name)
-        if entry in self.new_members or self._members.knows(*entry):
-            return
-        await ensure_member(self._conn, association_id, member)
-        self.new_members.append(entry)
+        if self._unknown(entry):
+            await self._rows(
+                "upsert_member",
+                association_id=association_id,
+                member_id=entry[1],
+                member_name=entry[2],
+            )
+            self.new_members.append(entry)
+
+
+def _plan_values(plan: Plan) -> dict[str, Any]:
+    return {
+        "new_state": plan.state,
+        "new_status": plan.status,
+        "new_language": plan.language,
+        "new_answers": json.dumps(plan.answers),
+        "new_meta": json.dumps(plan.meta),
+    }
+
+
+def _answer(row: Any) -> AnswerRecord:
+    question, value, member_id, member_name = row
+    return AnswerRecord(question, _json(value), MemberRef(user_id=member_id, name=member_name))
+
+
+def _row(record: TaskRecord | ChecklistRecord, driver: Driver, **extra: Any) -> dict[str, Any]:
+    """A task's or checklist item's columns, its time as the database stores it."""
+    return {**vars(record), **extra, "done_at": driver.stamp(from_iso(record.done_at))}

@@ -12,7 +12,7 @@ from __future__ import annotations
 import asyncio
 import inspect
 import logging
-from collections.abc import Awaitable
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from telegram import (
@@ -63,6 +63,8 @@ class ChatOrderedUpdateProcessor(BaseUpdateProcessor):
     def __init__(self, max_concurrent_updates: int = MAX_CONCURRENT_UPDATES) -> None:
         super().__init__(max_concurrent_updates)
         self._last: dict[int, asyncio.Future[None]] = {}  # chat id -> its latest update
+        # Called with each finished update (build_application drops PTB's empty chat data).
+        self.after: Callable[[Update], None] | None = None
 
     async def do_process_update(self, update: object, coroutine: Awaitable[Any]) -> None:
         chat = update.effective_chat if isinstance(update, Update) else None
@@ -87,6 +89,8 @@ class ChatOrderedUpdateProcessor(BaseUpdateProcessor):
             mine.set_result(None)
             if self._last.get(chat.id) is mine:
                 del self._last[chat.id]
+            if self.after is not None and isinstance(update, Update):
+                self.after(update)
 
     async def initialize(self) -> None:
         pass
@@ -107,13 +111,14 @@ def build_application(
     ``request``/``get_updates_request`` replace PTB's HTTPXRequest (tests pass offline ones).
     """
     install_catalogs()
+    processor = ChatOrderedUpdateProcessor()
     builder = (
         ApplicationBuilder()
         .token(require_token(settings))
         .base_url(settings.api_base_url)
         # Waits out flood control (RetryAfter) and retries; also paces sends to stay under it.
         .rate_limiter(RateLimiter(max_retries=RATE_LIMIT_RETRIES))
-        .concurrent_updates(ChatOrderedUpdateProcessor())
+        .concurrent_updates(processor)
         .post_init(_set_command_menu)
         .post_stop(_finish_redraws)
     )
@@ -129,7 +134,22 @@ def build_application(
         app.add_handler(handler, group=group)
     work.register(app)
     app.add_error_handler(on_error)
+    processor.after = lambda update: drop_empty_data(app, update)
     return app
+
+
+def drop_empty_data(app: Application[Any, Any, Any, Any, Any, Any], update: Update) -> None:
+    """Forget the chat's and the user's ``chat_data``/``user_data`` when they are empty.
+
+    PTB makes an entry for every chat and user it has seen and keeps it for good; state
+    lives in the database, so an entry holds something only while a question message is
+    remembered. Thousands of chats would otherwise leave thousands of empty dicts.
+    """
+    chat, user = update.effective_chat, update.effective_user
+    if chat is not None and app.chat_data.get(chat.id) == {}:
+        app.drop_chat_data(chat.id)
+    if user is not None and app.user_data.get(user.id) == {}:
+        app.drop_user_data(user.id)
 
 
 async def _finish_redraws(app: Application[Any, Any, Any, Any, Any, Any]) -> None:

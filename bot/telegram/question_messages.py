@@ -107,9 +107,13 @@ def _tidy_answered(
 
 def is_old_copy(context: ContextTypes.DEFAULT_TYPE, message_id: int) -> bool:
     """Whether ``message_id`` shows an older copy of the chat's question (its buttons were
-    removed when a newer copy was sent, but a tap was already on its way)."""
+    removed when a newer copy was sent, but a tap was already on its way).
+
+    Telegram numbers a chat's messages upwards, so only a lower id is older: a higher one was
+    sent by another bot instance sharing the chat, whose ``chat_data`` this one never sees.
+    """
     remembered = current(context)
-    return remembered is not None and remembered["id"] != message_id
+    return remembered is not None and remembered["id"] > message_id
 
 
 # --- remembering which message shows what ---------------------------------------------------

@@ -25,7 +25,6 @@ from telegram import Chat, InlineKeyboardMarkup, LinkPreviewOptions, Message, Up
 from telegram.constants import ParseMode
 from telegram.ext import Application, BaseHandler, CommandHandler, ContextTypes, filters
 
-from bot.pdf import agreement_pdf
 from bot.telegram.delivery import deliver
 from bot.telegram.deps import deps
 from bot.telegram.language import chat_language, update_language
@@ -36,9 +35,10 @@ from bot.telegram.taps import AnswerOnce, CallbackDataHandler, log_foreign, log_
 from bot.telegram.work_callback_data import PATTERN, decode, to_event
 from bot.telegram.work_render import html_chunks, markdown_to_html, view_keyboard, view_text
 from flows import events as ev
-from flows.export import markdown
+from flows.agreement_text import markdown
 from flows.model import MemberRef
 from flows.reply import BOARD, CHECKLIST, CONFLICT, STALE, Reply
+from flows.setup import setup_event
 from flows.texts import t
 
 logger = logging.getLogger(__name__)
@@ -77,6 +77,15 @@ async def tasks_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> N
     await show_view(context, chat, reply)
 
 
+async def setup_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """``/setup`` shows the parties; ``/setup name|partner|contact VALUE`` sets one."""
+    message, chat, member = update.message, update.effective_chat, sender_ref(update)
+    if message is None or chat is None or member is None:
+        return
+    reply = await deps(context).service.handle(chat_ref(chat), member, setup_event(message.text))
+    await _send_text(context, chat.id, reply.text)
+
+
 async def export_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """The finished plan as a formatted message and as a one-page PDF."""
     if update.effective_chat is not None:
@@ -86,12 +95,15 @@ async def export_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
 async def send_agreement(
     context: ContextTypes.DEFAULT_TYPE, chat: Chat, member: MemberRef | None = None
 ) -> None:
+    """``member``: who exports; a missing name of our association is asked of them."""
     doc = await deps(context).service.agreement(chat_ref(chat), member=member)
     if isinstance(doc, Reply):  # no plan, or not finished: the service says what to do
         await _send_text(context, chat.id, doc.text)
         return
     lang = doc["language"]  # the plan's language
-    for chunk in html_chunks(markdown_to_html(markdown(doc, lang))):
+    if member is not None and doc["parties"]["us"]["name"] is None:  # asked when first needed
+        await _send_text(context, chat.id, t("export.name_missing", lang))
+    for chunk in html_chunks(markdown_to_html(markdown(doc))):
 
         async def send_html(chunk: str = chunk) -> Message:
             return await context.bot.send_message(
@@ -103,7 +115,10 @@ async def send_agreement(
 
         if await deliver(context, chat.id, "sendMessage", send_html) is None:
             return  # the chat blocked us
-    pdf = await asyncio.to_thread(agreement_pdf, doc, lang)  # CPU work off the event loop
+    # fpdf2 (~35 MB with its font tools) is loaded on the first export, not at start.
+    from bot.pdf import agreement_pdf
+
+    pdf = await asyncio.to_thread(agreement_pdf, doc)  # CPU work off the event loop
     await deliver(
         context,
         chat.id,
@@ -257,7 +272,12 @@ def _drawn(context: ContextTypes.DEFAULT_TYPE, message_id: int, version: int | N
 # Commands only on new messages: an edited "/checklist add ..." must not add again.
 _NEW = filters.UpdateType.MESSAGE
 
-COMMANDS = {"checklist": checklist_command, "tasks": tasks_command, "export": export_command}
+COMMANDS = {
+    "checklist": checklist_command,
+    "tasks": tasks_command,
+    "export": export_command,
+    "setup": setup_command,
+}
 
 HANDLERS: tuple[BaseHandler[Update, Any, Any], ...] = (
     *(CommandHandler(name, callback, filters=_NEW) for name, callback in COMMANDS.items()),

@@ -109,7 +109,7 @@ def markdown_to_html(text: str) -> list[str]:
             table_rows += 1
             continue
         table_rows = 0
-        heading = re.match(r"#{1,6} +(.*)", line)
+        heading = re.match(r"#{1,6} +(.*)", line) or re.fullmatch(r"\*\*(.+)\*\*", line)
         if heading:
             lines.append(f"<b>{html.escape(heading.group(1), quote=False)}</b>")
         elif line.startswith("- "):

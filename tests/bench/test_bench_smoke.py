@@ -6,17 +6,17 @@ from __future__ import annotations
 from pathlib import Path
 
 from bench.report import markdown
-from bench.runner import BASELINE, FLOOR, POSTGRES, SQLITE, Config, run
+from bench.runner import BASELINE, FLOOR, POSTGRES, POSTGRES_TWO, SQLITE, Config, run
 
 
 async def test_every_variant_walks_every_plan(tmp_path: Path) -> None:
     # K=1 runs whole rounds one variant after the other. K=2 takes every path of large K:
     # waves (of one chat here), turns after every step, Partnerbot and the baselines side by
-    # side.
+    # side. The two PostgreSQL instances share the chats, taking every other update.
     config = Config(
         ks=(1, 2),
         rounds={1: 1, 2: 1},
-        variants=(SQLITE, POSTGRES, BASELINE, FLOOR),
+        variants=(SQLITE, POSTGRES, POSTGRES_TWO, BASELINE, FLOOR),
         workdir=tmp_path,
         slice_from=2,
         wave=1,
@@ -36,7 +36,7 @@ async def test_every_variant_walks_every_plan(tmp_path: Path) -> None:
         assert result.updates == result.processed == result.k * steps, result
         assert result.finished == result.k, result  # every member saw the last message
         assert [plans for plans, _rss in result.samples] == list(range(1, result.k + 1))
-        if result.variant in (SQLITE, POSTGRES):
+        if result.variant in (SQLITE, POSTGRES, POSTGRES_TWO):
             stored = result.stored
             assert stored is not None
             assert stored.checked == stored.done == result.k  # finished plans, in the database

@@ -69,7 +69,7 @@ def is_text(screen: str) -> bool:
 
 
 def is_result(screen: str) -> bool:
-    return hint(screen).startswith("Type /summary to see the result again")
+    return hint(screen).startswith("Type /setup to name both organisations")
 
 
 def is_question(screen: str) -> bool:

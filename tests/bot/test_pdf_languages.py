@@ -10,6 +10,7 @@ import pypdf
 import pytest
 
 from bot.pdf import agreement_pdf
+from flows.events import Setup
 from flows.model import ChatRef, MemberRef
 from flows.service import PlanningService
 from flows.texts import format_day, t
@@ -46,9 +47,9 @@ async def test_pdf_in_the_plans_language_reads_back_in_its_script(
     text = pdf_text(content)
     lines = [line.strip() for line in text.splitlines()]
     assert t("export.title", language) in lines
-    for heading in ("export.form", "export.goals", "export.give_get", "export.tasks"):
-        assert t(heading, language) in lines, heading
-    assert doc["form"]["name"] in text and t(f"form.{doc['form']['key']}.name", language) in text
+    for section in ("form", "purpose", "give_get", "tasks", "data", "signatures"):
+        assert t(f"agreement.section.{section}", language) in lines, section
+    assert t(f"form.{doc['form']['key']}.name", language).lower() in text.lower()
     assert mostly_in_script(text.replace(PARTNER, "").replace("Vihreä Kerho", ""), language)
     assert all("DejaVu" in font for font in pdf_fonts(content))  # the bundled font, embedded
     if language == "uk":
@@ -73,15 +74,18 @@ async def test_arabic_pdf_is_set_right_to_left(store: SqlStore) -> None:
     rightmost, so the extracted header row lists it last."""
     service = PlanningService(store)
     chat = ChatRef("telegram", "7799", "private", "نادي الشباب")
-    await play(service, chat, MemberRef("7", "مريم", language="ar"))
+    mariam = MemberRef("7", "مريم", language="ar")
+    await play(service, chat, mariam)
+    await service.handle(chat, mariam, Setup("name", "نادي الشباب"))
     doc = await service.agreement(chat, TODAY)
     assert isinstance(doc, dict)
     arabic = pdf_text(agreement_pdf(doc))
-    headers = [t(k, "ar") for k in ("export.task", "export.phase", "export.owner")]
+    columns = ("agreement.col.task", "agreement.col.owner", "agreement.col.status")
+    headers = [t(k, "ar") for k in columns]
     header = next(line for line in arabic.splitlines() if all(h in line for h in headers))
     assert header.index(headers[0]) > header.index(headers[2])
-    english = pdf_text(agreement_pdf(doc, "en"))
-    en_headers = [t(k, "en") for k in ("export.task", "export.phase", "export.owner")]
+    english = pdf_text(agreement_pdf({**doc, "language": "en"}))
+    en_headers = [t(k, "en") for k in columns]
     en_header = next(line for line in english.splitlines() if all(h in line for h in en_headers))
     assert en_header.index(en_headers[0]) < en_header.index(en_headers[2])
     assert "نادي الشباب" in arabic

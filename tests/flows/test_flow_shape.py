@@ -129,6 +129,7 @@ def test_campaign_means_only_speaking_out_together() -> None:
         "form.advocacy.",
         "opt.aims.joint_voice",
         "opt.public_voice.campaign",
+        "agreement.public_voice.campaign",
         "task.advocacy_text",
         "check.adv_draft",
     )

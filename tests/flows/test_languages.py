@@ -13,7 +13,7 @@ import pytest
 
 from flows import events as ev
 from flows import reply as kinds
-from flows.export import markdown
+from flows.agreement_text import markdown
 from flows.model import ChatRef, MemberRef
 from flows.service import PlanningService
 from flows.texts import FSI, PDI, format_day, t
@@ -59,7 +59,7 @@ async def test_the_export_is_in_the_plans_language_with_its_dates(
     # Someone else with another Telegram language exports: still the plan's language.
     doc = await service.agreement(chat, TODAY, member=MemberRef("8", "Ben", language="en"))
     assert isinstance(doc, dict)
-    assert doc["language"] == language and doc["review_date"] == "2026-12-24"
+    assert doc["language"] == language and doc["period"]["review_dates"] == ["2026-12-24"]
     text = markdown(doc)
     assert text.startswith(f"# {t('export.title', language)}\n")
     assert format_day(REVIEW, language) in text

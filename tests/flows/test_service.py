@@ -8,7 +8,9 @@ from flows import events as ev
 from flows import reply as kinds
 from flows.model import ChatRef, MemberRef
 from flows.service import PlanningService
+from flows.texts import t
 from storage.store import SqlStore
+from tests.flows.languages import play
 
 GROUP = ChatRef("telegram", "-42", "group", "Dance club")
 ANNA = MemberRef("1", "Anna")
@@ -63,3 +65,42 @@ async def test_replies_carry_the_version_they_were_made_from(store: SqlStore) ->
         plan = await session.current_plan()
     assert plan is not None and second.version == plan.version
     assert first.version is not None and second.version == first.version + 1
+
+
+async def test_the_parties_belong_to_the_association_across_plans(store: SqlStore) -> None:
+    service = PlanningService(store)
+    chat = ChatRef("telegram", "77")
+    anna = MemberRef("1", "Anna", language="en")
+    await play(service, chat, anna)
+    await service.handle(chat, anna, ev.Setup("name", "First Name ry"))
+    await service.handle(chat, anna, ev.Setup("contact", "Anna, anna@example.org"))
+    await service.handle(chat, anna, ev.Restart())
+    # While the new plan is open, /setup works on the finished one (the one /export shows) ...
+    reply = await service.handle(chat, anna, ev.Setup("name", "Second Name ry"))
+    assert reply.text == t("setup.name_saved", value="Second Name ry")
+    doc = await service.agreement(chat)
+    assert isinstance(doc, dict) and doc["parties"]["us"]["name"] == "Second Name ry"
+    # ... and the new plan has it when it is finished: never asked again.
+    await play(service, chat, anna)
+    doc = await service.agreement(chat, member=anna)
+    assert isinstance(doc, dict)
+    assert doc["parties"]["us"] == {
+        "name": "Second Name ry",
+        "contacts": ["Anna, anna@example.org"],
+    }
+
+
+async def test_an_export_without_our_name_asks_and_the_next_line_answers(store: SqlStore) -> None:
+    service = PlanningService(store)
+    chat = ChatRef("telegram", "78")
+    anna = MemberRef("1", "Anna", language="en")
+    await play(service, chat, anna)
+    assert (await service.handle(chat, anna, ev.Text("Kallio ry"))).text == t("ui.finished")
+    doc = await service.agreement(chat)  # the command line does not ask
+    assert isinstance(doc, dict) and "our_name" in doc["open_points"]
+    await service.agreement(chat, member=anna)
+    reply = await service.handle(chat, anna, ev.Text("  Kallio   ry "))
+    assert reply.text == t("setup.name_saved", value="Kallio ry")
+    doc = await service.agreement(chat, member=anna)
+    assert isinstance(doc, dict) and doc["parties"]["us"]["name"] == "Kallio ry"
+    assert (await service.handle(chat, anna, ev.Text("thanks"))).text == t("ui.finished")

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import replace
-from datetime import date
 from typing import Any
 
 import pytest
@@ -11,14 +9,13 @@ import pytest
 from flows import checklist
 from flows import events as ev
 from flows import reply as kinds
-from flows.export import REVIEW_AFTER, agreement, markdown
 from flows.model import PARTNER, TOGETHER, US, ChecklistRecord, MemberRef, Plan, TaskRecord
 from flows.render import owner_text
 from flows.reply import Option
 from flows.tasks import is_joint
 from flows.texts import has, languages, t
 from flows.workboard import CLAIM, TICK, apply_work, plan_forms
-from tests.flows.scenarios import EVENT, EVENT_WITH_SPONSOR, play
+from tests.flows.scenarios import EVENT, play
 
 ANNA = MemberRef("101", "Anna")
 LUKASZ = MemberRef("102", "Łukasz")
@@ -263,40 +260,3 @@ def test_ticking_a_task_records_who_and_when_and_a_repeat_keeps_them() -> None:
     undone = work(plan, ev.TickTask(key, False), done.tasks, now=LATER)
     assert undone.tasks is not None
     assert (undone.tasks[0].done_by, undone.tasks[0].done_at) == (None, None)
-
-
-# --- the agreement ---------------------------------------------------------------------------
-
-
-def test_agreement_holds_the_plan_facts() -> None:
-    answers = {**EVENT_WITH_SPONSOR, "partner_name": "Äänekoski Åsa Öberg"}
-    plan, tasks = finished(answers)
-    ours = next(task for task in tasks if task.owner == US)
-    tasks = [replace(x, claimed_by="Łukasz") if x == ours else x for x in tasks]
-    items = checklist.items([ChecklistRecord("know_partner", done_by="Anna")], plan_forms(plan))
-    doc = agreement(plan, "Green Club", tasks, items, date(2025, 5, 1))
-
-    assert doc["association"] == "Green Club"
-    assert doc["partner"] == "Äänekoski Åsa Öberg"
-    assert doc["form"]["key"] == plan.meta["result"]["form"]
-    combined = plan.meta["result"]["combined_with"]
-    assert (doc["combined_with"] or {}).get("key") == combined
-    assert [x["key"] for x in doc["tasks"]] == [x.key for x in tasks]  # already phase order
-    assert {x["key"]: x["owner"] for x in doc["tasks"]} == {x.key: x.owner for x in tasks}
-    assert {"Anna", "Łukasz"} <= set(doc["contacts"])
-    assert doc["review_date"] == (date(2025, 5, 1) + REVIEW_AFTER).isoformat()
-    assert doc["checklist"][0] == {"item": t("check.know_partner"), "done": True}
-    assert doc["goals"]["success"] == answers["success_measure"]
-
-    text = markdown(doc)
-    assert text.startswith(f"# {t('export.title')}\n")
-    assert "Äänekoski Åsa Öberg" in text
-    for task in doc["tasks"]:
-        owner = task["owner_name"] + (f" ({task['claimed_by']})" if task["claimed_by"] else "")
-        assert f"| {task['task']} | {task['phase']} | {owner} |" in text
-
-
-def test_agreement_names_an_unnamed_partner() -> None:
-    plan, tasks = finished({k: v for k, v in EVENT.items() if k != "partner_name"})
-    doc = agreement(plan, "Club", tasks, [], date(2025, 1, 1))
-    assert doc["partner"] == t("export.partner_unnamed")

@@ -18,7 +18,7 @@ from storage.models import (
     PlanRow,
     TaskRow,
 )
-from storage.session import SqlPlanSession
+from storage.session import StoreSession
 from storage.store import SqlStore
 from tests.storage.sql_helpers import ALICE, BOB, GROUP, PRIVATE, answer, new_plan
 
@@ -39,7 +39,7 @@ def test_sql_session_has_every_method_of_the_protocol() -> None:
     methods = [n for n, f in vars(PlanSession).items() if inspect.iscoroutinefunction(f)]
     assert methods  # the protocol still declares its methods as coroutines
     for name in methods:
-        implementation = getattr(SqlPlanSession, name)
+        implementation = getattr(StoreSession, name)
         assert inspect.iscoroutinefunction(implementation), name
         assert _parameters(implementation) == _parameters(getattr(PlanSession, name)), name
     assert _parameters(SqlStore.session) == _parameters(PlanStore.session)

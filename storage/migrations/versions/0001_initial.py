@@ -11,6 +11,7 @@ Create Date: 2026-11-26
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
 import sqlalchemy as sa
 from alembic import op
@@ -23,13 +24,30 @@ depends_on: str | Sequence[str] | None = None
 _TS = sa.DateTime(timezone=True)
 
 
-def _plan_fk() -> sa.Column[int]:
-    return sa.Column("plan_id", sa.Integer(), nullable=False)
+def _ticked() -> tuple[sa.Column[Any], ...]:
+    return (
+        sa.Column("done_by", sa.Text(), nullable=True),
+        sa.Column("done_at", _TS, nullable=True),
+    )
 
 
-def _fk_to_plan(table: str) -> sa.ForeignKeyConstraint:
+def _plan_child(table: str, *columns: sa.Column[Any] | sa.Constraint) -> None:
+    """A table of rows that belong to a plan (and go with it)."""
+    op.create_table(
+        table,
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("plan_id", sa.Integer(), nullable=False),
+        *columns,
+        sa.PrimaryKeyConstraint("id", name=f"pk_{table}"),
+        _fk(table, "plan"),
+    )
+
+
+def _fk(table: str, parent: str) -> sa.ForeignKeyConstraint:
+    """``table``'s ``<parent>_id`` refers to ``parent``; deleting the parent deletes the row."""
+    column = f"{parent}_id"
     return sa.ForeignKeyConstraint(
-        ["plan_id"], ["plan.id"], name=f"fk_{table}_plan_id_plan", ondelete="CASCADE"
+        [column], [f"{parent}.id"], name=f"fk_{table}_{column}_{parent}", ondelete="CASCADE"
     )
 
 
@@ -54,12 +72,7 @@ def upgrade() -> None:
         sa.Column("external_id", sa.String(128), nullable=False),
         sa.Column("name", sa.Text(), nullable=False),
         sa.PrimaryKeyConstraint("id", name="pk_member"),
-        sa.ForeignKeyConstraint(
-            ["association_id"],
-            ["association.id"],
-            name="fk_member_association_id_association",
-            ondelete="CASCADE",
-        ),
+        _fk("member", "association"),
         sa.UniqueConstraint(
             "association_id", "external_id", name="uq_member_association_id_external_id"
         ),
@@ -77,66 +90,43 @@ def upgrade() -> None:
         sa.Column("created_at", _TS, nullable=False),
         sa.Column("updated_at", _TS, nullable=False),
         sa.PrimaryKeyConstraint("id", name="pk_plan"),
-        sa.ForeignKeyConstraint(
-            ["association_id"],
-            ["association.id"],
-            name="fk_plan_association_id_association",
-            ondelete="CASCADE",
-        ),
+        _fk("plan", "association"),
         sqlite_autoincrement=True,
     )
     op.create_index("ix_plan_association_id_id", "plan", ["association_id", "id"])
-    op.create_table(
+    _plan_child(
         "answer",
-        sa.Column("id", sa.Integer(), nullable=False),
-        _plan_fk(),
         sa.Column("question", sa.String(64), nullable=False),
         sa.Column("value", sa.JSON(), nullable=True),
         sa.Column("member_external_id", sa.String(128), nullable=False),
         sa.Column("member_name", sa.Text(), nullable=False),
         sa.Column("created_at", _TS, nullable=False),
-        sa.PrimaryKeyConstraint("id", name="pk_answer"),
-        _fk_to_plan("answer"),
     )
     op.create_index("ix_answer_plan_id_question_id", "answer", ["plan_id", "question", "id"])
-    op.create_table(
+    _plan_child(
         "task",
-        sa.Column("id", sa.Integer(), nullable=False),
-        _plan_fk(),
         sa.Column("key", sa.String(64), nullable=False),
         sa.Column("phase", sa.String(16), nullable=False),
         sa.Column("owner", sa.String(16), nullable=False),
         sa.Column("resource", sa.String(64), nullable=True),
         sa.Column("claimed_by", sa.Text(), nullable=True),
         sa.Column("done", sa.Boolean(), nullable=False),
-        sa.Column("done_by", sa.Text(), nullable=True),
-        sa.Column("done_at", _TS, nullable=True),
-        sa.PrimaryKeyConstraint("id", name="pk_task"),
-        _fk_to_plan("task"),
+        *_ticked(),
     )
     op.create_index("ix_task_plan_id", "task", ["plan_id"])
-    op.create_table(
+    _plan_child(
         "checklist_item",
-        sa.Column("id", sa.Integer(), nullable=False),
-        _plan_fk(),
         sa.Column("key", sa.String(64), nullable=False),
         sa.Column("label", sa.Text(), nullable=True),
         sa.Column("custom", sa.Boolean(), nullable=False),
-        sa.Column("done_by", sa.Text(), nullable=True),
-        sa.Column("done_at", _TS, nullable=True),
-        sa.PrimaryKeyConstraint("id", name="pk_checklist_item"),
-        _fk_to_plan("checklist_item"),
+        *_ticked(),
         sa.UniqueConstraint("plan_id", "key", name="uq_checklist_item_plan_id_key"),
     )
-    op.create_table(
+    _plan_child(
         "partner_invite",
-        sa.Column("id", sa.Integer(), nullable=False),
-        _plan_fk(),
         sa.Column("token_hash", sa.String(128), nullable=False),
         sa.Column("expires_at", _TS, nullable=False),
         sa.Column("used_at", _TS, nullable=True),
-        sa.PrimaryKeyConstraint("id", name="pk_partner_invite"),
-        _fk_to_plan("partner_invite"),
         sa.UniqueConstraint("token_hash", name="uq_partner_invite_token_hash"),
     )
     op.create_index("ix_partner_invite_plan_id", "partner_invite", ["plan_id"])

@@ -8,12 +8,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from tg_offline import OfflineRequest
 from tg_support import Bot, make_settings
 
 from bot.telegram import delivery, redraw
 from bot.telegram.app import build_application
 from bot.telegram.deps import Service
+from bot.telegram.offline import OfflineRequest
 
 MakeBot = Callable[..., Awaitable[Bot]]
 

@@ -15,11 +15,11 @@ from collections.abc import Iterator
 from typing import Any
 
 from test_tg_work import finish_plan, ref, telegram_chat
-from tg_offline import Call, Member, OfflineRequest
 from tg_support import make_settings
 
 from bot.telegram.app import build_application
 from bot.telegram.deps import DEPS
+from bot.telegram.offline import Call, Member, OfflineRequest
 from bot.telegram.redraw import Redraws
 from bot.telegram.work_callback_data import Op, decode
 from bot.telegram.work_render import view_keyboard, view_text

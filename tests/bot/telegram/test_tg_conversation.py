@@ -7,12 +7,12 @@ import logging
 from typing import Any
 
 import pytest
-from tg_offline import BOT_USERNAME, Member, buttons
-from tg_support import TOKEN, Bot, current_plan, snapshot
+from tg_support import TOKEN, Bot, current_plan, make_settings, settled, snapshot
 
-from bot.telegram.app import MENU
+from bot.telegram.app import MENU, build_application
 from bot.telegram.callback_data import Action, ButtonData, decode, encode
 from bot.telegram.handlers import MAX_TEXT
+from bot.telegram.offline import BOT_USERNAME, Member, buttons
 from flows.events import Skip, Start, Text
 from flows.model import DONE, ChatRef, MemberRef
 from flows.texts import t
@@ -91,6 +91,65 @@ async def test_whole_private_conversation(bot: Bot, store: Any) -> None:
     assert any(m["text"].endswith(t("ui.answered", answer=TYPED)) for m in answered)
     # Only the result (second last, before the reasoning) still has buttons.
     assert all("reply_markup" not in m for m in member.messages()[:-2])
+
+
+class QueuedMember(Member):
+    """A member whose updates go through the Application's update processor, as in
+    production (polling or webhook), not straight to ``process_update``."""
+
+    async def send(self, update: Any) -> None:
+        app = self.app
+        await app.update_processor.process_update(update, app.process_update(update))
+        await settled(app)  # its redraws, as Member.send's callers do
+
+
+async def test_no_empty_per_chat_data_is_kept(bot: Bot, store: Any) -> None:
+    member = QueuedMember(bot.app, bot.request, user_id=5151)
+    await member.say("/start")
+    # While a question is shown, the chat's entry remembers its message.
+    assert bot.app.chat_data[member.chat_id]
+    await play_to_result(member)
+    plan = await current_plan(store, member.chat_id)
+    assert plan is not None and plan.status == DONE
+    # The plan is done: what PTB would still keep for the chat and the member is empty, so
+    # nothing is kept (state lives in the database).
+    assert member.chat_id not in bot.app.chat_data
+    assert member.user["id"] not in bot.app.user_data
+
+
+async def test_two_instances_share_a_chat(bot: Bot, store: Any) -> None:
+    """Two bot processes behind one webhook address share the chats and the database, not
+    their memory: a tap on a question the other instance sent is answered, not refused as an
+    older copy of one this instance once showed."""
+
+    from flows.service import PlanningService
+
+    request = bot.request  # one Telegram: it numbers the chat's messages upwards
+    other = build_application(
+        make_settings(), PlanningService(store), request=request, get_updates_request=request
+    )
+    await other.initialize()
+    try:
+        here, there = bot.member, Member(other, request, user_id=bot.member.user["id"])
+        await here.say("/start")  # this instance shows the first question
+        first = here.last()
+        labels = [label for label, _data in buttons(first)]
+        await there.tap_label(first, labels[0])  # the other one takes the taps from here
+        await settled(other)
+        await there.tap_label(there.last(), labels[-1])  # Done: it sends the second question
+        await settled(other)
+        second = here.last()
+        assert second["message_id"] > first["message_id"]
+        plan = await current_plan(store, here.chat_id)
+        assert plan is not None
+        answered = len(plan.answers)
+        await here.tap_label(second, buttons(second)[0][0])  # back on this instance
+        await settled(bot.app)
+        assert t("ui.old_copy") not in [x for x in here.toasts() if x]
+        plan = await current_plan(store, here.chat_id)
+        assert plan is not None and len(plan.answers) == answered + 1
+    finally:
+        await other.shutdown()
 
 
 async def test_multi_select_edits_in_place(bot: Bot, store: Any) -> None:

@@ -9,10 +9,10 @@ from typing import Any
 
 import pytest
 from sqlalchemy.engine import make_url
-from tg_offline import buttons, forbidden, not_modified, retry_after, timed_out
 from tg_support import TOKEN, Bot, current_plan, snapshot
 
 from bot.telegram.delivery import blocked_chats
+from bot.telegram.offline import buttons, forbidden, not_modified, retry_after, timed_out
 from flows.texts import t
 
 

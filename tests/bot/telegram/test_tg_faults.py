@@ -6,9 +6,9 @@ from __future__ import annotations
 from typing import Any
 
 from telegram.error import NetworkError
-from tg_offline import Failure, buttons
 from tg_support import Bot, current_plan
 
+from bot.telegram.offline import Failure, buttons
 from flows.texts import t
 
 

@@ -11,10 +11,10 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from telegram import Update
-from tg_offline import BOT_USERNAME, Member, buttons
 from tg_support import Bot, snapshot
 
 from bot.telegram.callback_data import decode
+from bot.telegram.offline import BOT_USERNAME, Member, buttons
 from flows.texts import t
 
 USER = {"id": 4242, "is_bot": False, "first_name": "Aino"}  # no username, no last name

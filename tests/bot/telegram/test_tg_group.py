@@ -10,7 +10,12 @@ import time
 from typing import Any
 
 import pytest
-from tg_offline import (
+from tg_support import Bot, current_plan, settled, snapshot
+
+from bot.telegram import delivery
+from bot.telegram.app import ChatOrderedUpdateProcessor
+from bot.telegram.callback_data import Action, decode
+from bot.telegram.offline import (
     BOT_ID,
     BOT_USER,
     BOT_USERNAME,
@@ -19,11 +24,6 @@ from tg_offline import (
     chat_dict,
     chat_member_dict,
 )
-from tg_support import Bot, current_plan, settled, snapshot
-
-from bot.telegram import delivery
-from bot.telegram.app import ChatOrderedUpdateProcessor
-from bot.telegram.callback_data import Action, decode
 from flows.model import DONE, AnswerRecord, ChatRef, Plan
 from flows.texts import t
 

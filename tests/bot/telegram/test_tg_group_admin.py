@@ -7,11 +7,11 @@ from typing import Any
 
 import pytest
 from test_tg_group import ANNA, BEN, CARL, GROUP, group_ref, member, plan_of, sends, toast_for
-from tg_offline import Member, buttons, chat_dict, timed_out
 from tg_support import Bot, current_plan, snapshot
 
 from bot.telegram.admin import FORGET_TTL
 from bot.telegram.callback_data import ForgetData, encode_forget
+from bot.telegram.offline import Member, buttons, chat_dict, timed_out
 from bot.telegram.refs import GROUP_ANONYMOUS_BOT
 from flows.model import ChatRef
 from flows.texts import t

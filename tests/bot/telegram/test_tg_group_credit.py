@@ -18,10 +18,10 @@ from test_tg_group import (
     toast_for,
     walk_to,
 )
-from tg_offline import Member, buttons
 from tg_support import Bot
 
 from bot.telegram.callback_data import Action
+from bot.telegram.offline import Member, buttons
 from flows.texts import t
 
 pytestmark = pytest.mark.usefixtures("roomy_group_limit")

@@ -9,11 +9,11 @@ from typing import Any
 
 import pytest
 from test_tg_group import markup, member, plan_of, reply_to
-from tg_offline import Member, buttons
 from tg_support import Bot
 
 from bot.telegram.app import ADMIN_ONLY, MENU
 from bot.telegram.callback_data import decode
+from bot.telegram.offline import Member, buttons
 from flows.model import DONE
 from flows.questionnaire import MULTI, SCALE, TEXT, by_key, is_question
 from flows.texts import language_name, languages, t

@@ -6,7 +6,9 @@ import pytest
 from telegram import Bot as TelegramBot
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 from telegram.error import BadRequest, Forbidden, RetryAfter, TimedOut
-from tg_offline import (
+from tg_support import TOKEN
+
+from bot.telegram.offline import (
     BOT_USERNAME,
     OfflineRequest,
     buttons,
@@ -15,7 +17,6 @@ from tg_offline import (
     retry_after,
     timed_out,
 )
-from tg_support import TOKEN
 
 
 @pytest.fixture

@@ -12,13 +12,13 @@ from typing import Any
 
 import pytest
 from tg_fake_api import FakeBotApi, plan_update
-from tg_offline import Member
 from tg_support import TOKEN, current_plan, make_settings
 
 from bot.config import ConfigError, Settings
 from bot.logs import protect_logs
 from bot.telegram import run_bot
 from bot.telegram.app import build_application
+from bot.telegram.offline import Member
 from flows.texts import t
 
 ROOT = Path(__file__).resolve().parents[3]

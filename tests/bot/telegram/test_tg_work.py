@@ -11,11 +11,11 @@ from typing import Any
 
 import pytest
 from telegram.ext import ApplicationBuilder
-from tg_offline import BOT_USERNAME, Member, buttons
 from tg_support import Bot, current_plan, settled
 
 import bot.telegram.app as app_module
 from bot.telegram.callback_data import MAX_BYTES
+from bot.telegram.offline import BOT_USERNAME, Member, buttons
 from bot.telegram.work_callback_data import Op, WorkButton, decode, encode
 from bot.telegram.work_render import view_keyboard
 from flows import checklist
@@ -37,7 +37,7 @@ EVENT_ITEMS = len(checklist.PREPARATION) + len(checklist.FORM_ITEMS["event"])  #
 
 
 def telegram_chat(chat_id: int) -> ChatRef:
-    """The ChatRef the adapter makes of an offline chat (see tg_offline.chat_dict)."""
+    """The ChatRef the adapter makes of an offline chat (see bot.telegram.offline.chat_dict)."""
     if chat_id < 0:
         return ChatRef("telegram", str(chat_id), "group", "Green Club")
     return ChatRef("telegram", str(chat_id), "private", "Aino Virta")

@@ -13,18 +13,19 @@ from telegram._utils.defaultvalue import DEFAULT_NONE
 from telegram._utils.types import ODVInput
 from telegram.request import RequestData
 from test_tg_work import GROUP_ID, finish_plan, in_group, stored
-from tg_offline import BOT_USER, OfflineRequest, chat_dict
 from tg_support import Bot, make_settings
 
 from bot.telegram.app import build_application
+from bot.telegram.offline import BOT_USER, OfflineRequest, chat_dict
 from bot.telegram.work import PDF_NAME
 from bot.telegram.work_render import html_chunks, markdown_to_html
 from flows.model import US
-from flows.render import owner_text
 from flows.tasks import is_joint
 from flows.texts import t
-from tests.flows.scenarios import EVENT_WITH_SPONSOR
+from tests.flows.scenarios import EVENT, EVENT_WITH_SPONSOR
 
+ORG = "Vihreä Klubi ry"
+CONTACT = "Łukasz Nowak, lukasz@vihrea.example, 040 123 4567"
 PARTNER = "Äänekoski Åsa Öberg"
 
 
@@ -88,7 +89,7 @@ async def doc_bot(store: Any) -> AsyncIterator[Bot]:
 
 def pdf_lines(content: bytes) -> list[str]:
     reader = pypdf.PdfReader(io.BytesIO(content))
-    assert len(reader.pages) == 1  # one page
+    assert len(reader.pages) <= 3  # a combined plan with 16 tasks; typical ones take two
     text = "\n".join(page.extract_text() for page in reader.pages)
     return [" ".join(line.split()) for line in text.splitlines()]
 
@@ -128,6 +129,10 @@ async def test_export_sends_the_agreement_as_a_message_and_a_pdf(doc_bot: Bot, s
     board = lukasz.last()
     row = board["reply_markup"]["inline_keyboard"][tasks.index(ours)]
     await lukasz.tap(board, row[1]["callback_data"])  # ✋ beside the task
+    await anna.say(f"/setup name {ORG}")
+    assert anna.texts()[-1] == t("setup.name_saved", value=ORG)
+    await lukasz.say(f"/setup contact {CONTACT}")
+    assert lukasz.texts()[-1] == t("setup.contact_saved", value=CONTACT)
     sent_before = len(request.called("sendMessage"))
 
     await anna.say("/export")
@@ -137,15 +142,19 @@ async def test_export_sends_the_agreement_as_a_message_and_a_pdf(doc_bot: Bot, s
     assert all(len(m["text"]) <= 4096 for m in messages)
     shown = "\n".join(parse(m["text"])[1] for m in messages)
     assert shown.startswith(t("export.title") + "\n")
-    assert t("export.parties", association="Green Club", partner=PARTNER) in shown
+    assert t("export.parties", association=ORG, partner=PARTNER) in shown
+    assert t("agreement.contact", name=ORG, who=CONTACT) in shown
     result = plan.meta["result"]
     form = t(f"form.{result['form']}.name")
     combined = t(f"form.{result['combined_with']}.name")
-    assert t("export.combined", form=form, other=combined) in shown
-    assert "|---" not in shown and "#" not in shown  # no raw Markdown on the phone
+    assert t("agreement.form", form=form.lower()) in shown
+    about = t(f"form.{result['combined_with']}.combine")
+    assert t("agreement.combined", form=combined.lower(), about=about) in shown
+    assert "|---" not in shown and "#" not in shown and "**" not in shown  # no raw Markdown
+    not_set = t("agreement.not_set")
+    assert f"• {t(f'task.{ours.key}')} — {ORG} — Łukasz — {not_set} — open" in shown
     for task in tasks:
-        owner = owner_text(task, "en") + (" (Łukasz)" if task.key == ours.key else "")
-        assert f"• {t(f'task.{task.key}')} — {t(f'phase.{task.phase}')} — {owner}" in shown
+        assert f"• {t(f'task.{task.key}')} — " in shown
 
     assert len(request.documents) == 1
     filename, content, params = request.documents[0]
@@ -153,16 +162,38 @@ async def test_export_sends_the_agreement_as_a_message_and_a_pdf(doc_bot: Bot, s
     assert int(params["chat_id"]) == GROUP_ID
     assert params["caption"] == t("export.title")
     lines = pdf_lines(content)
-    text = "\n".join(lines)
-    assert form in text and combined in text
-    assert PARTNER in text
+    text = " ".join(lines)
+    assert form.lower() in text and combined.lower() in text
+    assert PARTNER in text and ORG in text and CONTACT in text
     for task in tasks:
-        owner = owner_text(task, "en") + (" (Łukasz)" if task.key == ours.key else "")
-        row = f"{t(f'task.{task.key}')} {t(f'phase.{task.phase}')} {owner}"
-        assert row in lines, row
-    contacts = lines[lines.index(t("export.contacts")) + 1]
-    assert contacts == "Anna, Łukasz"
+        assert t(f"task.{task.key}") in text, task.key
+    assert "Anna" not in text  # a member's first name is no party and no contact
     assert [c.method for c in request.calls[-1:]] == ["sendDocument"]
+
+
+async def test_setup_shows_the_parties_and_export_asks_for_our_name(doc_bot: Bot) -> None:
+    member = doc_bot.member
+    await finish_plan(doc_bot.service, member.chat_id, [member], {**EVENT, "partner_name": PARTNER})
+    await member.say("/setup")
+    shown = member.texts()[-1]
+    assert t("setup.our_name", value=t("setup.unset")) in shown
+    assert t("setup.partner_name", value=PARTNER) in shown
+    assert t("setup.contact_note") in shown
+    await member.say("/setup name")
+    assert member.texts()[-1] == t("setup.empty_name")
+    await member.say("/export")
+    assert t("export.name_missing") in member.texts()
+    await member.say("/setup color red")
+    assert member.texts()[-1] == t("setup.usage")
+    # Asked once: the next typed line is the name, and the next export names it.
+    await member.say(ORG)
+    assert member.texts()[-1] == t("setup.name_saved", value=ORG)
+    await member.say("/export")
+    assert t("export.name_missing") not in member.texts()[-1:]
+    request: DocumentRequest = doc_bot.request  # type: ignore[assignment]
+    assert ORG in " ".join(pdf_lines(request.documents[-1][1]))
+    await member.say("more text")  # no longer asked: a finished plan takes no answers
+    assert member.texts()[-1] == t("ui.finished")
 
 
 async def test_export_says_why_not_before_the_plan_is_finished(doc_bot: Bot) -> None:

@@ -11,7 +11,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs
 
-from tg_offline import BOT_USER, chat_dict
+from bot.telegram.offline import BOT_USER, chat_dict
 
 
 def plan_update(chat_id: int = 4242, update_id: int = 1) -> dict[str, Any]:

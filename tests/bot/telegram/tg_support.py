@@ -4,10 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from tg_offline import Member, OfflineRequest
-
 from bot.config import Settings
 from bot.telegram.deps import DEPS, Service
+from bot.telegram.offline import Member, OfflineRequest
 from flows.model import ChatRef, Plan
 
 # Looks like a real token, so a leak would be easy to spot in any log line.

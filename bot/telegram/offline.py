@@ -1,10 +1,19 @@
-"""An offline Telegram: a BaseRequest that answers the Bot API locally, and update builders.
+"""An offline Telegram for the tests and the benchmark: a BaseRequest that answers the Bot
+API locally, and builders of the updates a member's client sends. Nothing here opens a socket.
 
-``OfflineRequest`` plugs into a real PTB Application (``ApplicationBuilder().request(...)``),
-records every Bot API call with its decoded parameters, keeps the messages the bot sent (and
-their edits), and answers like Telegram does. It can be told to fail chosen calls, either with
-Telegram's own HTTP error answers (429 retry-after, 403 blocked, 400 not modified) or by raising
-(TimedOut), so the bot's error handling runs through PTB's real code. It never opens a socket.
+``OfflineRequest`` plugs into a real PTB Application (``ApplicationBuilder().request(...)``)
+like ``HTTPXRequest`` does: PTB serializes every call (``RequestData.json_parameters``, the
+body HTTPXRequest sends) and parses the JSON answer, so the whole framework path runs. Each
+call yields to the event loop once, as a real request would, and is then answered at once,
+like Telegram answers.
+
+* ``OfflineRequest()`` (the tests) records every call with its decoded parameters and keeps
+  every message the bot sent, with its edits. It can be told to fail chosen calls, with
+  Telegram's own HTTP error answers (429 retry-after, 403 blocked, 400 not modified) or by
+  raising (TimedOut), so the bot's error handling runs through PTB's real code.
+* ``OfflineRequest(history=False)`` (``python -m bench``) counts the calls and keeps only each
+  chat's newest message (the one whose buttons a member taps), so that the benchmark's own
+  memory stays small next to the bot's; ``forget`` drops chats whose member is done.
 """
 
 from __future__ import annotations
@@ -14,6 +23,7 @@ import itertools
 import json
 import time
 from collections import defaultdict, deque
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -28,6 +38,8 @@ from bot.telegram.deps import DEPS
 
 BOT_ID = 7000001
 BOT_USERNAME = "partnerbot_test_bot"
+# Looks like a token; never leaves the process.
+TOKEN = "123456789:AAE-partnerbot_OFFLINE-token_0x"
 BOT_USER = {
     "id": BOT_ID,
     "is_bot": True,
@@ -85,13 +97,21 @@ def timed_out() -> TimedOut:
 
 
 class OfflineRequest(BaseRequest):
-    def __init__(self) -> None:
-        self.calls: list[Call] = []
+    def __init__(self, *, history: bool = True, first_id: int = 100, id_step: int = 1) -> None:
+        self.history = history
+        self.count = 0  # calls made
+        self.calls: list[Call] = []  # with history, or while ``record`` is True
+        self.record = False
         self.urls: list[str] = []
-        # (chat_id, message_id) -> the message as it is now (after edits)
+        # (chat_id, message_id) -> the message as it is now (after edits); without history
+        # only each chat's newest message
         self.messages: dict[tuple[int, int], dict[str, Any]] = {}
+        self.newest: dict[int, int] = {}  # chat id -> the id of its newest message
         self._failures: dict[str, deque[Failure | BaseException]] = defaultdict(deque)
-        self._message_ids = itertools.count(100)
+        # Message ids this "Telegram" gives out; two bot instances in one benchmark get
+        # disjoint ones (first_id 100 and 101, step 2), as the real one gives each message its own.
+        self._message_ids = itertools.count(first_id, id_step)
+        self._first_id, self._id_step = first_id, id_step
         # (chat_id, user_id) -> status getChatMember reports ("member" when not set)
         self.member_status: dict[tuple[int, int], str] = {}
 
@@ -115,6 +135,28 @@ class OfflineRequest(BaseRequest):
             for p in self.called("sendMessage")
             if chat_id is None or int(p["chat_id"]) == chat_id
         ]
+
+    def last_message(self, chat_id: int) -> dict[str, Any] | None:
+        """The bot's newest message in a chat, or None."""
+        newest = self.newest.get(chat_id)
+        return None if newest is None else self.messages.get((chat_id, newest))
+
+    def forget(self, chat_ids: Iterable[int]) -> None:
+        """Drop what is kept of these chats (the benchmark's members who are done)."""
+        for chat_id in chat_ids:
+            newest = self.newest.pop(chat_id, None)
+            self.messages.pop((chat_id, newest or 0), None)
+
+    def adopt(self, chat_id: int, message: dict[str, Any]) -> None:
+        """Take ``message`` as the chat's newest (sent by another bot instance). Message ids
+        grow within a chat, whoever sent them: the next one given out here is higher."""
+        following = max(next(self._message_ids), message["message_id"] + 1)
+        following += -(following - self._first_id) % self._id_step  # stay in our own ids
+        self._message_ids = itertools.count(following, self._id_step)
+        if not self.history:
+            self.forget([chat_id])
+        self.newest[chat_id] = message["message_id"]
+        self.messages[(chat_id, message["message_id"])] = message
 
     def chat_messages(self, chat_id: int) -> list[dict[str, Any]]:
         """The bot's messages in a chat, oldest first, as they look now."""
@@ -143,9 +185,13 @@ class OfflineRequest(BaseRequest):
         pool_timeout: ODVInput[float] = DEFAULT_NONE,
     ) -> tuple[int, bytes]:
         api_method = url.rsplit("/", 1)[-1]
-        params = dict(request_data.parameters) if request_data is not None else {}
-        self.calls.append(Call(api_method, params))
-        self.urls.append(url)
+        self.count += 1
+        # What HTTPXRequest sends as the request body: every value JSON-encoded by PTB.
+        body = request_data.json_parameters if request_data is not None else {}
+        if self.history or self.record:
+            params = dict(request_data.parameters) if request_data is not None else {}
+            self.calls.append(Call(api_method, params))
+            self.urls.append(url)
         await asyncio.sleep(0)  # a real request would yield to the loop
         queue = self._failures.get(api_method)
         if queue:
@@ -155,43 +201,63 @@ class OfflineRequest(BaseRequest):
             return outcome.status, outcome.payload()
         if api_method == "getUpdates":
             await asyncio.sleep(0.05)  # long polling with nothing new
-        result = self._result(api_method, params)
-        return 200, json.dumps({"ok": True, "result": result}).encode()
+        result = self._result(api_method, body)
+        return 200, _DUMPS({"ok": True, "result": result}).encode()
 
-    def _result(self, api_method: str, params: dict[str, Any]) -> Any:
+    def _result(self, api_method: str, body: dict[str, str]) -> Any:
         match api_method:
             case "getMe":
                 return BOT_USER
             case "sendMessage":
-                chat_id = int(params["chat_id"])
+                chat_id = int(body["chat_id"])
                 message = {
                     "message_id": next(self._message_ids),
                     "date": int(time.time()),
                     "chat": chat_dict(chat_id),
                     "from": BOT_USER,
-                    "text": params["text"],
+                    "text": body["text"],
                 }
-                _set_markup(message, params.get("reply_markup"))
+                _set_markup(message, body.get("reply_markup"))
+                if not self.history:
+                    self.messages.pop((chat_id, self.newest.get(chat_id, 0)), None)
+                self.newest[chat_id] = message["message_id"]
                 self.messages[(chat_id, message["message_id"])] = message
                 return message
             case "editMessageText" | "editMessageReplyMarkup":
-                key = (int(params["chat_id"]), int(params["message_id"]))
-                message = dict(self.messages[key])
+                key = (int(body["chat_id"]), int(body["message_id"]))
+                # A message not kept (an older one, without history): only the answer matters.
+                kept = self.messages.get(key)
+                message = dict(kept) if kept is not None else _unknown(key, body)
                 if api_method == "editMessageText":
-                    message["text"] = params["text"]
-                _set_markup(message, params.get("reply_markup"))
+                    message["text"] = body["text"]
+                _set_markup(message, body.get("reply_markup"))
                 message["edit_date"] = int(time.time())
-                self.messages[key] = message
+                if kept is not None:
+                    self.messages[key] = message
                 return message
             case "getUpdates":
                 return []
             case "getChatMember":
-                key = (int(params["chat_id"]), int(params["user_id"]))
+                key = (int(body["chat_id"]), int(body["user_id"]))
                 return chat_member_dict(key[1], self.member_status.get(key, "member"))
             case "getWebhookInfo":
                 return {"url": "", "has_custom_certificate": False, "pending_update_count": 0}
             case _:  # answerCallbackQuery, setMyCommands, setWebhook, deleteWebhook, ...
                 return True
+
+
+_DUMPS = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
+
+
+def _unknown(key: tuple[int, int], body: dict[str, str]) -> dict[str, Any]:
+    chat_id, message_id = key
+    return {
+        "message_id": message_id,
+        "date": int(time.time()),
+        "chat": chat_dict(chat_id),
+        "from": BOT_USER,
+        "text": body.get("text", "…"),
+    }
 
 
 def _set_markup(message: dict[str, Any], markup: Any) -> None:
@@ -233,8 +299,10 @@ def chat_member_dict(user_id: int, status: str) -> dict[str, Any]:
     return member
 
 
-def buttons(message: dict[str, Any]) -> list[tuple[str, str]]:
+def buttons(message: dict[str, Any] | None) -> list[tuple[str, str]]:
     """(label, callback_data) of every inline button of a message, row by row."""
+    if not message:
+        return []
     rows = message.get("reply_markup", {}).get("inline_keyboard", [])
     return [(b["text"], b["callback_data"]) for row in rows for b in row]
 
@@ -323,3 +391,41 @@ class Member:
 
     def toasts(self) -> list[str | None]:
         return [p.get("text") for p in self.request.called("answerCallbackQuery")]
+
+
+class Updates:
+    """Builds the updates a member's client causes as the JSON Telegram delivers (the
+    benchmark times ``Update.de_json`` as part of each update). The member of a private chat
+    has the chat's id as user id."""
+
+    def __init__(self) -> None:
+        self._update_ids = itertools.count(1)
+        self._message_ids = itertools.count(1)
+        self._query_ids = itertools.count(1)
+
+    @staticmethod
+    def user(chat_id: int) -> dict[str, Any]:
+        return {"id": chat_id, "is_bot": False, "first_name": "Aino", "language_code": "en"}
+
+    def text(self, chat_id: int, text: str) -> bytes:
+        message: dict[str, Any] = {
+            "message_id": next(self._message_ids),
+            "date": int(time.time()),
+            "chat": chat_dict(chat_id),
+            "from": self.user(chat_id),
+            "text": text,
+        }
+        if text.startswith("/"):
+            command = text.split()[0]
+            message["entities"] = [{"type": "bot_command", "offset": 0, "length": len(command)}]
+        return _DUMPS({"update_id": next(self._update_ids), "message": message}).encode()
+
+    def tap(self, chat_id: int, message: dict[str, Any], data: str) -> bytes:
+        query = {
+            "id": str(next(self._query_ids)),
+            "from": self.user(chat_id),
+            "chat_instance": f"ci{chat_id}",
+            "data": data,
+            "message": message,
+        }
+        return _DUMPS({"update_id": next(self._update_ids), "callback_query": query}).encode()

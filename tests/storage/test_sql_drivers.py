@@ -1,46 +1,37 @@
-"""The direct drivers of the per-event path (``storage.sqlite_direct``,
-``storage.postgres_direct``): same contract as the SQLAlchemy session, same rows, and on
-SQLite no waiting on the event loop's thread."""
+"""The drivers of the per-event path (``storage.sqlite_driver``, ``storage.pg_driver``) under
+the one session (``storage.session``): the rows SQLAlchemy reads, the statements compiled from
+``storage.statements``, round trips per event, and on SQLite no waiting on the event loop's
+thread."""
 
 from __future__ import annotations
 
 import asyncio
-import inspect
 import sqlite3
 import threading
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+from sqlalchemy import select
 
 from flows.model import AnswerRecord, ChecklistRecord, MemberRef, Plan, TaskRecord
-from flows.ports import PlanSession
-from storage import sqlite_direct
+from storage import migrate, sqlite_driver, statements
 from storage.db import default_sqlite_url
-from storage.postgres_direct import PgSession
-from storage.session import SqlPlanSession
-from storage.sqlite_direct import SqliteSession
+from storage.models import AnswerRow, ChecklistItemRow, PlanRow, TaskRow
 from storage.store import SqlStore
 from tests.storage.sql_helpers import ALICE, BOB, GROUP, answer, new_plan
 
 ANSWERS = {"goals": ["event"], "scale": 4, "text": 'Ääkköset "quoted"', "none": None}
 
 
-def _parameters(function: object) -> list[tuple[str, object, object]]:
-    return [(p.name, p.kind, p.default) for p in inspect.signature(function).parameters.values()]
+def test_the_compiled_statements_match_their_definitions() -> None:
+    # Run `python -m storage.statements` after changing storage/statements.py or the tables.
+    compiled = Path(statements.__file__).with_name("compiled.py")
+    assert compiled.read_text(encoding="utf-8") == statements.render()
 
 
-@pytest.mark.parametrize("session_class", [SqliteSession, PgSession])
-def test_direct_sessions_have_every_method_of_the_protocol(session_class: type) -> None:
-    methods = [n for n, f in vars(PlanSession).items() if inspect.iscoroutinefunction(f)]
-    for name in methods:
-        implementation = getattr(session_class, name)
-        assert inspect.iscoroutinefunction(implementation), name
-        assert _parameters(implementation) == _parameters(getattr(SqlPlanSession, name)), name
-
-
-async def test_the_store_uses_the_direct_driver(store: SqlStore) -> None:
-    async with store.session(GROUP) as s:
-        assert isinstance(s, SqliteSession | PgSession)
+def test_the_head_revision_known_without_alembic_is_alembics() -> None:
+    assert migrate.head_revision() == migrate.HEAD_REVISION
 
 
 async def _write_everything(store: SqlStore) -> int:
@@ -60,38 +51,63 @@ async def _write_everything(store: SqlStore) -> int:
     return plan.id
 
 
-async def _read_everything(store: SqlStore, plan_id: int) -> tuple[object, ...]:
+async def test_sessions_store_what_sqlalchemy_reads(store: SqlStore, query) -> None:
+    plan_id = await _write_everything(store)
     async with store.session(GROUP) as s:
-        return (
-            await s.current_plan(),
-            await s.answer_history(plan_id),
-            await s.last_answer(plan_id, "goals"),
-            await s.tasks(plan_id),
-            await s.checklist(plan_id),
-        )
+        plan = await s.current_plan()
+        history = await s.answer_history(plan_id)
+        last = await s.last_answer(plan_id, "goals")
+        tasks = await s.tasks(plan_id)
+        items = await s.checklist(plan_id)
+    assert isinstance(plan, Plan) and plan.answers["goals"] == ["network", "event"]
+    assert plan.answers["scale"] == 4 and plan.answers["none"] is None
+    assert history == [
+        AnswerRecord("goals", ["network", "event"], BOB),
+        AnswerRecord("skipped", None, ALICE),
+    ]
+    assert last == AnswerRecord("goals", ["network", "event"], BOB)
+    assert [t.done_at for t in tasks] == [None, "2025-05-01T12:00:00+00:00"]
+    assert items == [ChecklistRecord("c1", None, "Bob", "2025-05-02T05:30:00+00:00")]
+    # The same rows through SQLAlchemy's types (JSON, UTCDateTime, Boolean).
+    (stored,) = await query(select(PlanRow.answers, PlanRow.meta))
+    assert stored.answers == plan.answers and stored.meta == {"answered_by": {"goals": "1"}}
+    values = await query(select(AnswerRow.value).order_by(AnswerRow.id))
+    assert [r.value for r in values] == [["network", "event"], None]
+    done = await query(select(TaskRow.done, TaskRow.done_at).order_by(TaskRow.id))
+    assert [tuple(r) for r in done] == [(False, None), (True, datetime(2025, 5, 1, 12, tzinfo=UTC))]
+    (item,) = await query(select(ChecklistItemRow.custom, ChecklistItemRow.done_at))
+    assert tuple(item) == (False, datetime(2025, 5, 2, 5, 30, tzinfo=UTC))
+    assert (await store.count_rows(GROUP))["member"] == 2
 
 
-@pytest.mark.parametrize("writer_direct", [True, False], ids=["direct-writes", "engine-writes"])
-async def test_both_paths_store_and_read_the_same_rows(db_url: str, writer_direct: bool) -> None:
-    writer = await SqlStore.open(db_url, direct=writer_direct)
-    reader = await SqlStore.open(db_url, migrate=False, direct=not writer_direct)
+async def test_an_answer_costs_four_round_trips(store: SqlStore) -> None:
+    """Read, BEGIN, one write, COMMIT on PostgreSQL (SQLite: the same statements in-process,
+    with the member's row written once)."""
+    await new_plan(store)
+    assert await answer(store, GROUP, ALICE, "goals", ["x"])  # Alice's row is known now
+    before = store.driver.round_trips
+    assert await answer(store, GROUP, ALICE, "goals", ["y"])
+    used = store.driver.round_trips - before
+    # PostgreSQL: read, BEGIN, save_all, COMMIT. SQLite: read, BEGIN, save, answers, COMMIT.
+    assert used == (4 if store.driver.dialect == "postgresql" else 5)
+
+
+async def test_a_store_at_the_newest_schema_opens_without_alembic(
+    db_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    first = await SqlStore.open(db_url)  # migrates (the fixture database is empty)
+    await first.close()
+
+    async def no_migration(url: str, revision: str = "head") -> None:
+        raise AssertionError("migrated a database at the newest schema")
+
+    monkeypatch.setattr(migrate, "upgrade_async", no_migration)
+    store = await SqlStore.open(db_url)
     try:
-        plan_id = await _write_everything(writer)
-        assert await _read_everything(reader, plan_id) == await _read_everything(writer, plan_id)
-        plan, history, last, tasks, items = await _read_everything(reader, plan_id)
-        assert isinstance(plan, Plan) and plan.answers["goals"] == ["network", "event"]
-        assert plan.answers["scale"] == 4 and plan.answers["none"] is None
-        assert history == [
-            AnswerRecord("goals", ["network", "event"], BOB),
-            AnswerRecord("skipped", None, ALICE),
-        ]
-        assert last == AnswerRecord("goals", ["network", "event"], BOB)
-        assert [t.done_at for t in tasks] == [None, "2025-05-01T12:00:00+00:00"]  # type: ignore[attr-defined]
-        assert items == [ChecklistRecord("c1", None, "Bob", "2025-05-02T05:30:00+00:00")]
-        assert (await writer.count_rows(GROUP))["member"] == 2
+        assert await store.schema_revision() == migrate.HEAD_REVISION
+        assert (await new_plan(store)).id is not None
     finally:
-        await writer.close()
-        await reader.close()
+        await store.close()
 
 
 # -- SQLite: the loop never waits inside SQLite ----------------------------------------------
@@ -150,7 +166,7 @@ async def test_a_lock_held_too_long_fails_the_event_and_writes_nothing(
     store = await SqlStore.open(default_sqlite_url(path))
     try:
         plan = await new_plan(store)
-        monkeypatch.setattr(store._direct, "busy_timeout", 0.1)
+        monkeypatch.setattr(store.driver, "busy_timeout", 0.1)
         holding, release = threading.Event(), threading.Event()
         holder = threading.Thread(target=_hold_write_lock_until, args=(path, holding, release))
         holder.start()
@@ -177,13 +193,13 @@ async def test_checkpoints_run_and_the_wal_restarts(
     starts the WAL from its beginning. Each checkpoint is let finish before the next answer, so
     no read of ours overlaps it (a reader's snapshot may hold a checkpoint back: a matter of
     scheduling). The WAL file's size on disk is not asserted: it depends on that scheduling."""
-    monkeypatch.setattr(sqlite_direct, "CHECKPOINT_EVERY", 20)
+    monkeypatch.setattr(sqlite_driver, "CHECKPOINT_EVERY", 20)
     # Every checkpoint after the first finds the WAL over the limit: a complete one.
-    monkeypatch.setattr(sqlite_direct, "WAL_LIMIT", 0)
+    monkeypatch.setattr(sqlite_driver, "WAL_LIMIT", 0)
     path = tmp_path / "bot.db"
     store = await SqlStore.open(default_sqlite_url(path))
-    driver = store._direct
-    assert isinstance(driver, sqlite_direct.SqliteDriver)
+    driver = store.driver
+    assert isinstance(driver, sqlite_driver.SqliteDriver)
     member = MemberRef("9", "Nine")
 
     async def settled() -> None:
@@ -218,12 +234,12 @@ async def test_checkpoints_run_and_the_wal_restarts(
         await store.close()
 
 
-async def test_sqlite_direct_connections_are_configured(tmp_path: Path) -> None:
+async def test_sqlite_connections_are_configured(tmp_path: Path) -> None:
     store = await SqlStore.open(default_sqlite_url(tmp_path / "bot.db"))
     try:
-        driver = store._direct
-        assert isinstance(driver, sqlite_direct.SqliteDriver)
-        conn = driver.acquire()
+        driver = store.driver
+        assert isinstance(driver, sqlite_driver.SqliteDriver)
+        conn = await driver.acquire()
         try:
             pragmas = {
                 name: conn.execute(f"PRAGMA {name}").fetchall()[0][0]
@@ -236,7 +252,7 @@ async def test_sqlite_direct_connections_are_configured(tmp_path: Path) -> None:
                 )
             }
         finally:
-            driver.release(conn)
+            await driver.release(conn)
     finally:
         await store.close()
     # The product's durability (WAL, synchronous=NORMAL) and integrity (foreign keys); locks
