@@ -5,7 +5,7 @@ from __future__ import annotations
 import io
 import logging
 from collections.abc import Iterator
-from datetime import date
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 import pytest
@@ -23,7 +23,7 @@ from flows.conversation import new_plan
 from flows.export import agreement
 
 URL = f"https://api.telegram.org/bot{TOKEN}/sendMessage"
-AGREEMENT = agreement(new_plan(), "Club", [], [], date(2026, 1, 1))
+AGREEMENT = agreement(new_plan(), [], [], date(2026, 1, 1), datetime(2026, 1, 1, tzinfo=UTC))
 
 
 @pytest.fixture
