@@ -15,10 +15,10 @@ import logging
 import os
 import signal
 import sys
-from pathlib import Path
 from typing import Any, Protocol, TextIO
 
 from bot.locales import install_catalogs
+from bot.text import clean
 from flows.events import (
     Back,
     Event,
@@ -178,7 +178,7 @@ class _Console:
             if self.interactive:
                 self.say()
             return None
-        line = line.strip()
+        line = clean(line).strip()  # a NUL typed or piped in could not be stored
         if not self.interactive:  # echo, so the output of a piped script reads as a dialogue
             self.say(f"> {line}")
         return line
@@ -294,23 +294,6 @@ class DatabaseError(Exception):
     """The database could not be opened; the message is one line for the user."""
 
 
-def ensure_sqlite_dir(url: str) -> None:
-    """Create the folder of a SQLite database file, so a first run just works."""
-    from sqlalchemy.engine import make_url
-
-    parsed = make_url(url)
-    if not parsed.drivername.startswith("sqlite") or parsed.database in (None, "", ":memory:"):
-        return
-    folder = Path(parsed.database).expanduser().parent
-    try:
-        folder.mkdir(parents=True, exist_ok=True)
-    except OSError as exc:
-        raise DatabaseError(
-            f"database folder {folder} cannot be created ({exc.strerror}); "
-            "choose another place with --db, database.url or PARTNERBOT_DATABASE_URL"
-        ) from None
-
-
 async def _chat(
     database_url: str,
     association: str,
@@ -323,7 +306,6 @@ async def _chat(
     from flows.service import PlanningService
     from storage.store import SqlStore
 
-    ensure_sqlite_dir(database_url)
     try:
         store = await SqlStore.open(database_url, migrate=database_url.startswith("sqlite"))
     except Exception as exc:
