@@ -31,6 +31,7 @@ from telegram.ext import (
     filters,
 )
 
+from bot.metrics import BOT_DATA_KEY as METRICS
 from bot.reminders import INTERVAL, Delivery, Sender, sweep
 from bot.telegram.admin import is_admin
 from bot.telegram.callback_data import checked_size, fits
@@ -129,6 +130,9 @@ def schedule_sweeps(
 async def sweep_job(context: ContextTypes.DEFAULT_TYPE) -> None:
     store: SqlStore = context.bot_data[_STORE]
     counts = await sweep(store, telegram_sender(context.bot), context.bot_data[_CLOCK])
+    metrics = context.bot_data.get(METRICS)  # set by the production bot, not in tests
+    if metrics is not None:
+        metrics.reminders(claimed=counts.claimed, sent=counts.sent)
     if counts.claimed:
         logger.info("Reminders: %d claimed, %d sent", counts.claimed, counts.sent)
 

@@ -8,9 +8,12 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
+from telegram.ext import CallbackContext
 from test_tg_work import finish_plan, telegram_chat
 from tg_support import Bot
 
+from bot.metrics import BOT_DATA_KEY as METRICS_KEY
+from bot.metrics import Metrics
 from bot.reminders import INTERVAL, sweep
 from bot.telegram.offline import Member, buttons, forbidden, timed_out
 from bot.telegram.reminders import (
@@ -220,3 +223,22 @@ def test_reminder_callback_data_is_strict() -> None:
     assert decode(encode(999_999_999_999, "reached:partly")) == (999_999_999_999, "reached:partly")
     for bad in ("m|12|explode", "m|x|done", "m|12|done|", "r|12|done", "", None, "m|12|next:maybe"):
         assert decode(bad) is None
+
+
+async def test_the_sweep_job_counts_reminders_on_metrics(make_bot: Any, store: Any) -> None:
+    """What /metrics shows after the JobQueue's sweep sent one reminder (the review)."""
+    clock = Clock()
+    bot = await _bot(make_bot, store, clock)
+    metrics = Metrics()
+    bot.app.bot_data[METRICS_KEY] = metrics
+    member = bot.member
+    await finish_plan(bot.service, member.chat_id, [member], EVENT)
+    assert "partnerbot_reminders_claimed" not in metrics.exposition().decode()  # nothing swept yet
+    clock.now = datetime(2026, 11, 27, 8, tzinfo=UTC)  # the one-day event's review is due
+    assert bot.app.job_queue is not None
+    [job] = bot.app.job_queue.get_jobs_by_name(SWEEP_JOB)
+    await sweep_job(CallbackContext.from_job(job, bot.app))
+    assert member.last()["text"].startswith(t("review.title_review"))
+    shown = metrics.exposition().decode()
+    assert "partnerbot_reminders_claimed_total 1.0" in shown
+    assert "partnerbot_reminders_sent_total 1.0" in shown
