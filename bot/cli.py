@@ -5,7 +5,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
-import inspect
 import json
 import logging
 import os
@@ -77,6 +76,10 @@ telegram.mode = "webhook" (PARTNERBOT_MODE=webhook) it listens on telegram.webho
 for updates that Telegram posts to telegram.webhook.url, checked with
 telegram.webhook.secret_token. PARTNERBOT_API_BASE_URL points the bot at a self-hosted Bot API
 server.
+
+A token Telegram rejects stops the bot with one line (exit status 2). When the Bot API cannot
+be reached, the bot retries: after 1 s, then twice as long each time up to 60 s
+(telegram.retry_delay, PARTNERBOT_RETRY_DELAY), one log line per attempt.
 
 Several instances in webhook mode may share one PostgreSQL database behind a load balancer;
 register the webhook once with "partnerbot webhook set" and start them with
@@ -266,7 +269,8 @@ def build_parser() -> argparse.ArgumentParser:
         "downgrade",
         help="undo migrations",
         description="Undo migrations: the last one, or down to REV. Data in the removed tables "
-        "or columns is lost.",
+        "or columns is lost, so it first says which revision it goes to, which tables it "
+        "deletes and how many plans they hold, and asks; without a terminal it needs --yes.",
     )
     down.add_argument(
         "revision",
@@ -275,6 +279,11 @@ def build_parser() -> argparse.ArgumentParser:
         default="-1",
         help='the revision to go back to: an id, "-N" for N steps, or "base" for an empty '
         "database (default: -1, one step)",
+    )
+    down.add_argument(
+        "--yes",
+        action="store_true",
+        help="do it without asking (needed when standard input is not a terminal)",
     )
     for sub in (up, down):
         sub.add_argument(
@@ -289,34 +298,28 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-class _RedactingFormatter(logging.Formatter):
-    """Never lets the bot token reach a log line (HTTP libraries log request URLs)."""
-
-    def __init__(self, secrets: Sequence[str]) -> None:
-        super().__init__("%(asctime)s %(levelname)s %(name)s: %(message)s")
-        self.secrets = [s for s in secrets if s]
-
-    def format(self, record: logging.LogRecord) -> str:
-        text = super().format(record)
-        for secret in self.secrets:
-            text = text.replace(secret, "***")
-        return text
-
-
 def setup_logging(settings: Settings, level: str | None = None) -> None:
-    handler = logging.StreamHandler(sys.stderr)
-    handler.setFormatter(_RedactingFormatter([settings.token or "", settings.webhook.secret_token]))
-    root = logging.getLogger()
-    for old in list(root.handlers):
-        root.removeHandler(old)
-    root.addHandler(handler)
-    root.setLevel(level or settings.log_level)
-    # httpx logs every request URL at INFO, and Telegram's URLs contain the token.
-    logging.getLogger("httpx").setLevel(logging.WARNING)
+    from bot.logs import setup_logging as configure
+
+    configure(level or settings.log_level, [settings.token, settings.webhook.secret_token])
     if settings.ops.log_format == "json":
         from bot.logjson import use_json
 
-        use_json([handler])
+        use_json()
+
+
+def _quiet_level(settings: Settings) -> str:
+    """The terminal is for the conversation or the output: only warnings unless DEBUG."""
+    return "DEBUG" if settings.log_level == "DEBUG" else "WARNING"
+
+
+def _check_database(url: str, *, write: bool = True) -> None:
+    from storage.preflight import DatabaseProblem, check_database
+
+    try:
+        check_database(url, write=write)
+    except DatabaseProblem as exc:
+        raise ConfigError(str(exc)) from None
 
 
 def _database_url(settings: Settings, db: Path | None) -> str:
@@ -326,28 +329,26 @@ def _database_url(settings: Settings, db: Path | None) -> str:
 def _chat(settings: Settings, args: argparse.Namespace) -> int:
     from bot.console import DatabaseError, chat
 
-    # The terminal is for the conversation: only warnings unless DEBUG was asked for.
-    setup_logging(settings, "DEBUG" if settings.log_level == "DEBUG" else "WARNING")
-    name = args.association.strip()
-    if not name:
-        raise ConfigError("--association must not be empty; give a name such as --association Club")
+    setup_logging(settings, _quiet_level(settings))
+    name = _association(args)
+    url = _database_url(settings, args.db)
+    _check_database(url)
     try:
         # --language or PARTNERBOT_LANGUAGE is a choice (the plan switches to it); bot.language
         # in a config file is only the language of a new plan.
         choose = args.language is not None or "PARTNERBOT_LANGUAGE" in os.environ
         language = args.language or settings.language
-        url = _database_url(settings, args.db)
         return chat(url, name, language, choose=choose, join=args.join)
     except DatabaseError as exc:
         raise ConfigError(str(exc)) from None
 
 
 def _invite(settings: Settings, args: argparse.Namespace) -> int:
-    setup_logging(settings, "DEBUG" if settings.log_level == "DEBUG" else "WARNING")
-    name = args.association.strip()
-    if not name:
-        raise ConfigError("--association must not be empty; give a name such as --association Club")
+    setup_logging(settings, _quiet_level(settings))
+    name = _association(args)
     url = _database_url(settings, args.db)
+    # A missing SQLite file has no plan to invite a partner to (and is not created for one).
+    _check_database(url, write=False)
     print(asyncio.run(_invite_text(url, name, settings, args.revoke, args.share)))
     return 0
 
@@ -384,11 +385,12 @@ async def _invite_text(
 
 async def _open_store(url: str) -> Any:
     """The store on ``url``; ConfigError saying why not."""
+    from storage.preflight import sqlite_writable
     from storage.store import SqlStore
 
-    _require_sqlite_file(url)
     try:
-        return await SqlStore.open(url, migrate=url.startswith("sqlite"))
+        # An older SQLite file is brought up to date, unless it is read-only (export only reads).
+        return await SqlStore.open(url, migrate=sqlite_writable(url))
     except Exception as exc:
         logging.getLogger(__name__).debug("opening the database failed", exc_info=True)
         detail = " ".join(str(exc).split()) or type(exc).__name__
@@ -398,11 +400,18 @@ async def _open_store(url: str) -> Any:
         ) from None
 
 
-def _export(settings: Settings, args: argparse.Namespace) -> int:
-    setup_logging(settings, "DEBUG" if settings.log_level == "DEBUG" else "WARNING")
-    name = args.association.strip()
+def _association(args: argparse.Namespace) -> str:
+    from bot.text import clean
+
+    name = clean(args.association).strip()
     if not name:
         raise ConfigError("--association must not be empty; give a name such as --association Club")
+    return name
+
+
+def _export(settings: Settings, args: argparse.Namespace) -> int:
+    setup_logging(settings, _quiet_level(settings))
+    name = _association(args)
     output: str = args.output
     to_stdout = output == "-"
     fmt: str = args.format or next(
@@ -411,6 +420,7 @@ def _export(settings: Settings, args: argparse.Namespace) -> int:
     if fmt == "pdf" and to_stdout and _isatty(sys.stdout):
         raise ConfigError("a PDF is not for the terminal; write it to a file with -o FILE")
     url = _database_url(settings, args.db)
+    _check_database(url, write=False)  # export only reads: a read-only file is fine
     doc = asyncio.run(_agreement(url, name, settings.language))
     data = _export_bytes(doc, fmt)  # in the plan's language
     if to_stdout:
@@ -444,20 +454,6 @@ async def _agreement(url: str, name: str, language: str) -> dict[str, Any]:
         f"the plan of association {name!r} is not finished yet; finish it with: "
         f"partnerbot chat --association {shlex.quote(name)}"
     )
-
-
-def _require_sqlite_file(url: str) -> None:
-    """Exporting reads: a missing SQLite file is a mistake, not a database to create."""
-    from sqlalchemy.engine import make_url
-
-    parsed = make_url(url)
-    if not parsed.drivername.startswith("sqlite") or parsed.database in (None, "", ":memory:"):
-        return
-    if not Path(parsed.database).expanduser().is_file():
-        raise ConfigError(
-            f"no database at {parsed.database}: nothing was planned there yet; check --db, "
-            "database.url or PARTNERBOT_DATABASE_URL"
-        )
 
 
 def _export_bytes(doc: dict[str, Any], fmt: str) -> bytes:
@@ -496,6 +492,7 @@ def _isatty(stream: Any) -> bool:
 def _run(settings: Settings) -> int:
     require_token(settings)
     setup_logging(settings)
+    _check_database(settings.database_url)
     from bot.telegram import run_bot
 
     return int(run_bot(settings) or 0)
@@ -516,31 +513,66 @@ def _db(settings: Settings, args: argparse.Namespace) -> int:
     from storage import migrate
 
     url = _database_url(settings, args.db)
-    if args.db is not None or url.startswith("sqlite"):
-        from bot.console import DatabaseError, ensure_sqlite_dir
-
-        try:
-            ensure_sqlite_dir(url)
-        except DatabaseError as exc:
-            raise ConfigError(str(exc)) from None
+    _check_database(url)
     try:
         if args.db_command == "upgrade":
-            result = migrate.upgrade(url)
+            migrate.upgrade(url)
             done = "is up to date"
         else:
-            result = migrate.downgrade(url, args.revision)
-            done = f"was downgraded to {args.revision}"
-        if inspect.isawaitable(result):
-            asyncio.run(result)
+            target = _confirm_downgrade(url, args)
+            if target is None:
+                done = f"is already at revision {args.revision}; nothing to undo"
+            else:
+                migrate.downgrade(url, target)
+                done = f"was downgraded to {target}"
+    except ConfigError:
+        raise
     except Exception as exc:
         logging.getLogger(__name__).debug("migration failed", exc_info=True)
-        detail = " ".join(str(exc).split()) or type(exc).__name__
         raise ConfigError(
-            f"database {mask_url(url)}: {args.db_command} failed ({detail}); check --db, "
+            f"database {mask_url(url)}: {args.db_command} failed ({_oneline(exc)}); check --db, "
             "database.url or PARTNERBOT_DATABASE_URL"
         ) from None
     print(f"database {mask_url(url)} {done}")
     return 0
+
+
+def _confirm_downgrade(url: str, args: argparse.Namespace) -> str | None:
+    """Say what the downgrade would drop and get a yes: the revision to go to, or None when
+    there is nothing to undo. ConfigError (nothing changed) without a yes."""
+    from alembic.util import CommandError
+
+    from storage import migrate
+
+    try:
+        preview = migrate.preview_downgrade(url, args.revision)
+    except CommandError as exc:
+        raise ConfigError(
+            f"database {mask_url(url)} cannot be downgraded to {args.revision!r} "
+            f"({_oneline(exc)}); give a revision id, -N or base"
+        ) from None
+    if preview.current == preview.target:
+        return None
+    target = preview.target or "base"
+    lost = ", ".join(preview.tables) if preview.tables else "no tables"
+    plans = f"{preview.plans} plan{'' if preview.plans == 1 else 's'}"
+    summary = (
+        f"db downgrade of {mask_url(url)} from revision {preview.current} to {target} would "
+        f"delete {'the tables ' if preview.tables else ''}{lost} ({plans} lost)"
+    )
+    if args.yes:
+        return target
+    if not _isatty(sys.stdin):
+        raise ConfigError(f"{summary}; nothing was changed: add --yes to go ahead")
+    sys.stderr.write(f"{summary[0].upper()}{summary[1:]}.\nType yes to go ahead: ")
+    sys.stderr.flush()
+    if sys.stdin.readline().strip().lower() != "yes":
+        raise ConfigError("downgrade cancelled; nothing was changed")
+    return target
+
+
+def _oneline(exc: BaseException) -> str:
+    return " ".join(str(exc).split()) or type(exc).__name__
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -549,6 +581,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.command is None:
         parser.print_help(sys.stderr)
         return 2
+    settings: Settings | None = None
     try:
         settings = load_settings(args.config, os.environ)
         install_catalogs()
@@ -564,5 +597,26 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _webhook(settings, args)
         return _db(settings, args)
     except ConfigError as exc:
-        print(f"partnerbot: {exc}", file=sys.stderr)
+        _fail(f"{exc}", settings)
         return 2
+    except KeyboardInterrupt:
+        return 130
+    except Exception as exc:
+        # A bug or something unforeseen: one line; the traceback only at DEBUG (redacted).
+        logging.getLogger("partnerbot").debug("unexpected error", exc_info=True)
+        _fail(
+            f"unexpected error: {type(exc).__name__}: {_oneline(exc)}; run with "
+            "PARTNERBOT_LOG_LEVEL=DEBUG for details",
+            settings,
+        )
+        return 1
+
+
+def _fail(line: str, settings: Settings | None) -> None:
+    """Print the one line, with any secret redacted (it may quote a library's message)."""
+    from bot.logs import redact
+
+    secrets = [os.environ.get("PARTNERBOT_TOKEN"), os.environ.get("PARTNERBOT_WEBHOOK_SECRET")]
+    if settings is not None:
+        secrets += [settings.token, settings.webhook.secret_token]
+    print(f"partnerbot: {redact(line, secrets)}", file=sys.stderr)

@@ -24,13 +24,18 @@ LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
 # How long an invite to the partner works, in days (flows.twosided has the same default).
 DEFAULT_INVITE_DAYS = 14
 DEFAULT_API_BASE_URL = "https://api.telegram.org/bot"
+# Seconds before the first retry when the Bot API cannot be reached at start; doubles per
+# attempt up to MAX_RETRY_DELAY.
+DEFAULT_RETRY_DELAY = 1.0
+MAX_RETRY_DELAY = 60.0
 # storage turns plain sqlite:// and postgresql:// URLs into these async drivers.
 DATABASE_SCHEMES = ("sqlite+aiosqlite", "postgresql+asyncpg", "sqlite", "postgresql", "postgres")
 
-# Telegram's rule for setWebhook's secret_token.
-_SECRET_RE = re.compile(r"[A-Za-z0-9_-]{1,256}")
-# What @BotFather hands out: the bot's numeric id, a colon, then letters, digits, _ and -.
-_TOKEN_RE = re.compile(r"[0-9]+:[A-Za-z0-9_-]+")
+# Telegram's rule for setWebhook's secret_token, at least 16 long: shorter secrets are guessable
+# and could not be redacted from logs without garbling them (see bot.logs).
+_SECRET_RE = re.compile(r"[A-Za-z0-9_-]{16,256}")
+# What @BotFather hands out: the bot's numeric id, a colon, then (35) letters, digits, _ and -.
+_TOKEN_RE = re.compile(r"[0-9]+:[A-Za-z0-9_-]{20,}")
 _PATH_RE = re.compile(r"[A-Za-z0-9._~/-]*")
 
 ENV_CONFIG = "PARTNERBOT_CONFIG"
@@ -51,6 +56,7 @@ ENV_VARS: dict[str, str] = {
     "bot.language": "PARTNERBOT_LANGUAGE",
     "bot.log_level": "PARTNERBOT_LOG_LEVEL",
     "bot.invite_days": "PARTNERBOT_INVITE_DAYS",
+    "telegram.retry_delay": "PARTNERBOT_RETRY_DELAY",
     # running in production (bot.ops, see _ops below)
     "bot.log_format": "PARTNERBOT_LOG_FORMAT",
     "bot.shutdown_timeout": "PARTNERBOT_SHUTDOWN_TIMEOUT",
@@ -60,7 +66,7 @@ ENV_VARS: dict[str, str] = {
 
 # The keys each TOML table may hold (anything else is a typo and is reported).
 _KNOWN: dict[str, tuple[str, ...]] = {
-    "telegram": ("token", "api_base_url", "mode", "webhook"),
+    "telegram": ("token", "api_base_url", "mode", "retry_delay", "webhook"),
     "telegram.webhook": (
         "listen",
         "port",
@@ -140,13 +146,15 @@ class Settings:
     language: str = "en"
     log_level: str = "INFO"
     invite_days: int = DEFAULT_INVITE_DAYS
+    retry_delay: float = DEFAULT_RETRY_DELAY
     ops: OpsSettings = field(default_factory=OpsSettings)
 
     def __repr__(self) -> str:
         return (
             f"Settings(token={_mask(self.token)}, database_url={mask_url(self.database_url)!r}, "
             f"api_base_url={self.api_base_url!r}, mode={self.mode!r}, webhook={self.webhook!r}, "
-            f"language={self.language!r}, log_level={self.log_level!r}, ops={self.ops!r}, "
+            f"language={self.language!r}, log_level={self.log_level!r}, "
+            f"retry_delay={self.retry_delay!r}, ops={self.ops!r}, "
             f"invite_days={self.invite_days!r})"
         )
 
@@ -301,7 +309,7 @@ def load_settings(path: Path | None = None, env: Mapping[str, str] = os.environ)
         "",
         check=lambda v: v == "" or _TOKEN_RE.fullmatch(v) is not None,
         expected="a bot token from @BotFather, like 123456789:AAE... (digits, a colon, "
-        "then letters, digits, _ and -)",
+        "then at least 20 letters, digits, _ and -)",
         secret=True,
     )
     api_base_url = src.string(
@@ -331,7 +339,7 @@ def load_settings(path: Path | None = None, env: Mapping[str, str] = os.environ)
         "telegram.webhook.secret_token",
         "",
         check=lambda v: v == "" or _SECRET_RE.fullmatch(v) is not None,
-        expected="1-256 characters of A-Z a-z 0-9 _ - (Telegram's rule)",
+        expected="16-256 characters of A-Z a-z 0-9 _ - (a shorter secret is too easy to guess)",
         secret=True,
     )
     hook_path = src.string(
@@ -349,7 +357,7 @@ def load_settings(path: Path | None = None, env: Mapping[str, str] = os.environ)
             )
         if not secret_token:
             raise ConfigError(
-                "telegram.webhook.secret_token is required in webhook mode: set 1-256 "
+                "telegram.webhook.secret_token is required in webhook mode: set 16-256 "
                 "characters of A-Z a-z 0-9 _ - in the config file or PARTNERBOT_WEBHOOK_SECRET"
             )
 
@@ -362,6 +370,8 @@ def load_settings(path: Path | None = None, env: Mapping[str, str] = os.environ)
     )
     if not database_url:
         database_url = default_database_url(env)
+    else:
+        _check_server_url(src, database_url)
 
     # [bot]
     language = src.string(
@@ -376,6 +386,8 @@ def load_settings(path: Path | None = None, env: Mapping[str, str] = os.environ)
         check=lambda v: v.upper() in LOG_LEVELS,
         expected="one of " + ", ".join(LOG_LEVELS),
     ).upper()
+
+    retry_delay = _number(src, "telegram.retry_delay", DEFAULT_RETRY_DELAY, MAX_RETRY_DELAY)
 
     return Settings(
         token=token or None,
@@ -394,8 +406,49 @@ def load_settings(path: Path | None = None, env: Mapping[str, str] = os.environ)
         language=language,
         log_level=log_level,
         invite_days=_integer(src, "bot.invite_days", DEFAULT_INVITE_DAYS, 1, 365),
+        retry_delay=retry_delay,
         ops=_ops(src),
     )
+
+
+def _check_server_url(src: _Source, url: str) -> None:
+    """A PostgreSQL URL must name its host and database: without them libpq's defaults would
+    pick some database, and the tables would silently land there."""
+    from sqlalchemy.engine import make_url
+    from sqlalchemy.exc import ArgumentError
+
+    try:
+        parsed = make_url(url)
+    except (ArgumentError, ValueError):
+        raise src.error(
+            "database.url",
+            "a valid URL like postgresql+asyncpg://USER:PASSWORD@HOST:5432/DBNAME",
+            mask_url(url),
+            src.get("database.url")[1],
+        ) from None
+    host = parsed.host or parsed.query.get("host")  # ?host=/run/postgresql: a socket folder
+    if parsed.get_backend_name() == "postgresql" and not (host and parsed.database):
+        raise src.error(
+            "database.url",
+            "a PostgreSQL URL naming the host and the database, like "
+            "postgresql+asyncpg://USER:PASSWORD@HOST:5432/DBNAME",
+            mask_url(url),
+            src.get("database.url")[1],
+        )
+
+
+def _number(src: _Source, name: str, default: float, most: float) -> float:
+    value, origin = src.get(name)
+    if value is None:
+        return default
+    expected = f"a number of seconds above 0 and at most {most:g}"
+    try:
+        number = float(value) if isinstance(value, int | float | str) else None
+    except ValueError:
+        number = None
+    if isinstance(value, bool) or number is None or not 0 < number <= most:
+        raise src.error(name, expected, value, origin)
+    return number
 
 
 def _port(src: _Source) -> int:

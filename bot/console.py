@@ -15,14 +15,25 @@ import logging
 import os
 import signal
 import sys
-from pathlib import Path
 from typing import Any, Protocol, TextIO
 
 from bot.locales import install_catalogs
-from flows.events import Back, Event, Restart, SetLanguage, Skip, Start, Summary, Text
+from bot.text import clean
+from flows.events import (
+    Back,
+    Event,
+    Restart,
+    SetDue,
+    SetLanguage,
+    ShowTasks,
+    Skip,
+    Start,
+    Summary,
+    Text,
+)
 from flows.model import ChatRef, MemberRef
 from flows.render import progress_text
-from flows.reply import INFO, INVITE, QUESTION, RESULT, REVIEW, Reply
+from flows.reply import BOARD, INFO, INVITE, QUESTION, RESULT, REVIEW, Reply
 from flows.setup import setup_event
 from flows.texts import language_name, languages, supported, t
 from flows.twosided import DECLINE, JOIN
@@ -130,7 +141,9 @@ class _Console:
             lines += ["", reply.details.rstrip()]
         lines.extend(reply.notes)
         multi = reply.question_kind == "multi" and reply.kind == QUESTION
-        for number, option in enumerate(reply.options, 1):
+        if reply.kind == BOARD:  # its buttons are for tapping: typed, a task takes /due
+            lines += ["", self.text("console.board_hint")]
+        for number, option in enumerate(() if reply.kind == BOARD else reply.options, 1):
             mark = ("[x] " if option.selected else "[ ] ") if multi else ""
             lines.append(f"  {number}. {mark}{option.label}")
         if reply.kind in (QUESTION, REVIEW, RESULT):
@@ -170,7 +183,7 @@ class _Console:
             if self.interactive:
                 self.say()
             return None
-        line = line.strip()
+        line = clean(line).strip()  # a NUL typed or piped in could not be stored
         if not self.interactive:  # echo, so the output of a piped script reads as a dialogue
             self.say(f"> {line}")
         return line
@@ -254,6 +267,9 @@ class _Console:
                         self.say(self.hint(self.current))
                     self.flush()
                     continue
+                if command in ("/tasks", "/due"):
+                    await self.send(_work_event(line))
+                    continue
                 if command == "/setup":
                     await self.send(setup_event(line))
                     continue
@@ -266,6 +282,15 @@ class _Console:
                 await self.send(event_type())
             else:
                 await self.send(Text(line))
+
+
+def _work_event(line: str) -> Event:
+    """``/tasks`` shows the task board; ``/due N DATE`` sets task N's due date."""
+    parts = line.split(maxsplit=2)
+    if parts[0].lower() == "/tasks":
+        return ShowTasks()
+    # Without both, no task is named: the board answers with how to write it.
+    return SetDue(parts[1], parts[2]) if len(parts) == 3 else SetDue("", "")
 
 
 async def run_console(
@@ -313,23 +338,6 @@ class DatabaseError(Exception):
     """The database could not be opened; the message is one line for the user."""
 
 
-def ensure_sqlite_dir(url: str) -> None:
-    """Create the folder of a SQLite database file, so a first run just works."""
-    from sqlalchemy.engine import make_url
-
-    parsed = make_url(url)
-    if not parsed.drivername.startswith("sqlite") or parsed.database in (None, "", ":memory:"):
-        return
-    folder = Path(parsed.database).expanduser().parent
-    try:
-        folder.mkdir(parents=True, exist_ok=True)
-    except OSError as exc:
-        raise DatabaseError(
-            f"database folder {folder} cannot be created ({exc.strerror}); "
-            "choose another place with --db, database.url or PARTNERBOT_DATABASE_URL"
-        ) from None
-
-
 async def _chat(
     database_url: str,
     association: str,
@@ -343,7 +351,6 @@ async def _chat(
     from flows.service import PlanningService
     from storage.store import SqlStore
 
-    ensure_sqlite_dir(database_url)
     try:
         store = await SqlStore.open(database_url, migrate=database_url.startswith("sqlite"))
     except Exception as exc:

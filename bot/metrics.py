@@ -20,6 +20,10 @@ CONTENT_TYPE = CONTENT_TYPE_LATEST
 LATENCY_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0)
 
 
+# Where the running bot keeps its Metrics (``Application.bot_data``), for jobs that count.
+BOT_DATA_KEY = "partnerbot_metrics"
+
+
 class Metrics:
     def __init__(self) -> None:
         self.registry = CollectorRegistry()

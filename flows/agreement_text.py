@@ -277,7 +277,19 @@ def _period(doc: dict[str, Any], lang: str) -> list[Block]:
         dates.insert(0, t("agreement.time_span", lang, span=span))
     reviews = join((_day(day, lang) for day in period["review_dates"]), lang)
     dates.append(t("agreement.reviews", lang, dates=reviews))
-    return [Block(TEXT, " · ".join(dates))]
+    return [Block(TEXT, " · ".join(dates)), *_review(doc, lang)]
+
+
+def _review(doc: dict[str, Any], lang: str) -> list[Block]:
+    """The review's answers so far, one line each, with who gave them (issue 17)."""
+    blocks = []
+    for answer in doc.get("review", ()):
+        value = answer["answer"]
+        label = {"reached": "review.reached_", "next": "review.next_"}.get(answer["question"])
+        shown = t(f"{label}{value}", lang) if label else value
+        question = t(f"export.review_{answer['question']}", lang)
+        blocks.append(Block(TEXT, f"{question}: {shown} ({answer['by']})"))
+    return blocks
 
 
 def _day(iso: str | None, lang: str) -> str:

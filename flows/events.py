@@ -144,6 +144,38 @@ class TickTask:
 
 
 @dataclass(frozen=True)
+class PickDue:
+    """Show the due-date choices of a task (the quick picks, and how to type a date)."""
+
+    task: str
+    page: int = 0
+
+
+@dataclass(frozen=True)
+class SetDue:
+    """Give a task a due day: a quick pick (``flows.followup.QUICK_PICKS``), a typed date
+    (``24.12.``, ``24.12.2026``, ``2026-12-24``), or "" to clear it."""
+
+    task: str
+    when: str
+    page: int = 0
+
+
+@dataclass(frozen=True)
+class SnoozeTask:
+    """Move a task's due day a week later (a reminder's "Snooze a week")."""
+
+    task: str
+
+
+@dataclass(frozen=True)
+class FreeTask:
+    """The member who took a task cannot do it: the task is free again (a reminder's button)."""
+
+    task: str
+
+
+@dataclass(frozen=True)
 class Setup:
     """Set who the parties are: ``field`` is "name" (our organisation), "partner" (the
     partner organisation) or "contact" (the sender's own contact line); None shows the
@@ -168,5 +200,16 @@ Conversation = (
     | Summary
     | SetLanguage
 )
-Work = ShowChecklist | TickItem | AddItem | ShowTasks | ClaimTask | TickTask
+Work = (
+    ShowChecklist
+    | TickItem
+    | AddItem
+    | ShowTasks
+    | ClaimTask
+    | TickTask
+    | PickDue
+    | SetDue
+    | SnoozeTask
+    | FreeTask
+)
 Event = Conversation | Work | Setup

@@ -14,7 +14,8 @@ from datetime import date, datetime, timedelta
 from importlib import resources
 from typing import Any
 
-from flows.model import PARTNER, TOGETHER, US, ChecklistRecord, Plan, TaskRecord
+from flows.followup import review_delay
+from flows.model import PARTNER, TOGETHER, US, ChecklistRecord, Plan, ReviewAnswer, TaskRecord
 from flows.questionnaire import effective
 from flows.recommend import MAP_THE_FIELD, VALUE_CONFLICT, give_and_get, recommend
 from flows.setup import contacts, our_name, partner_name
@@ -22,9 +23,9 @@ from flows.tasks import PHASES, is_joint, split
 
 SCHEMA_VERSION = 1
 
-# A first review a few months in, as the guide's "follow up" suggests checking what worked;
-# a longer cooperation is reviewed again each year.
-REVIEW_AFTER = timedelta(days=90)
+# A first review a few months in (a week after a one-day event: ``flows.followup``), as the
+# guide's "follow up" suggests checking what worked; a longer cooperation is reviewed again
+# each year.
 YEARLY = timedelta(days=365)
 LONG = ("about_year", "ongoing", "several_years")
 
@@ -39,6 +40,7 @@ def agreement(
     items: Sequence[ChecklistRecord],
     today: date,
     generated_at: datetime,
+    review: Sequence[ReviewAnswer] = (),
 ) -> dict[str, Any]:
     answers = effective(plan.answers)
     rec = recommend(plan.answers)
@@ -103,6 +105,11 @@ def agreement(
             for item in items
         ],
         "notes": [{"key": key, "detail": _note_detail(key, answers)} for key in rec.notes],
+        # The answers of the review and the mid-term check (issue 17), oldest first.
+        "review": [
+            {"kind": r.kind, "question": r.question, "answer": r.value, "by": r.member_name}
+            for r in review
+        ],
     }
     doc["open_points"] = open_points(doc)
     return doc
@@ -126,8 +133,7 @@ def _task(task: TaskRecord, why: TaskRecord | None) -> dict[str, Any]:
         "owner": task.owner,
         "joint": is_joint(task),
         "member": task.claimed_by,
-        # Seam for due dates (issue 17): the task record will carry its due date.
-        "due": None,
+        "due": task.due_on,
         "status": "done" if task.done_by is not None else "open",
         "done_by": task.done_by,
         "done_at": task.done_at,
@@ -137,7 +143,8 @@ def _task(task: TaskRecord, why: TaskRecord | None) -> dict[str, Any]:
 
 
 def _reviews(today: date, time_span: str | None) -> list[str]:
-    first = today + REVIEW_AFTER
+    # The bot's own review falls on the first date (flows.followup): a week on for one day.
+    first = today + review_delay(time_span)
     dates = [first] + ([first + YEARLY] if time_span in LONG else [])
     return [d.isoformat() for d in dates]
 

@@ -122,6 +122,8 @@ class TaskRecord:
     claimed_by: str | None = None  # the member of our side who took it
     done_by: str | None = None
     done_at: str | None = None  # ISO 8601, UTC
+    claimed_by_id: str | None = None  # the claimer's user id (a private reminder goes there)
+    due_on: str | None = None  # the due day, ISO 8601 ("2026-12-24"), in the association's zone
     # Why the owner has the task: a key under ``reason.``; worked out again from the answers,
     # not stored (``flows.tasks.split`` is deterministic).
     reason: str | None = field(default=None, compare=False)
@@ -165,3 +167,43 @@ class OtherHalf:
 
     plan: Plan
     chat: ChatRef
+
+
+@dataclass(frozen=True)
+class FollowSettings:
+    """A chat's reminder settings (issue 17)."""
+
+    time_zone: str
+    hour: int
+    reminders: bool
+
+
+@dataclass(frozen=True)
+class ReviewAnswer:
+    """One stored answer of a review or mid-term check."""
+
+    kind: str  # "review" | "midterm"
+    question: str  # "reached" | "worked" | "next"
+    value: str
+    member_name: str
+
+
+@dataclass(frozen=True)
+class DueReminder:
+    """A claimed reminder row with what sending it needs (issue 17)."""
+
+    id: int
+    kind: str  # flows.followup: BEFORE | DUE | REVIEW | MIDTERM
+    task_key: str  # "" for a review
+    due_at: datetime  # UTC
+    plan_id: int
+    chat: ChatRef  # the chat the plan lives in
+    time_zone: str
+    language: str
+    success_measure: str | None  # the plan's own "how will we know" answer
+    claimed_by: str | None
+    claimed_by_id: str | None
+    due_on: str | None
+    done: bool
+    # The private chat of the member who took the task, when they have one with the bot.
+    private_chat: ChatRef | None = None

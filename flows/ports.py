@@ -11,10 +11,12 @@ from flows.model import (
     AnswerRecord,
     ChatRef,
     ChecklistRecord,
+    FollowSettings,
     Invite,
     MemberRef,
     OtherHalf,
     Plan,
+    ReviewAnswer,
     TaskRecord,
 )
 
@@ -87,6 +89,32 @@ class PlanSession(Protocol):
 
     async def linked_chats(self) -> list[ChatRef]:
         """The chats holding the other half of this chat's plans."""
+
+    async def follow_settings(self) -> FollowSettings:
+        """The chat's time zone, reminder hour and whether it wants reminders."""
+
+    async def set_follow_settings(
+        self,
+        *,
+        reminders: bool | None = None,
+        time_zone: str | None = None,
+        hour: int | None = None,
+    ) -> bool:
+        """Change the chat's reminder settings; False when the chat has no association yet."""
+
+    async def schedule_follow_up(
+        self, plan: Plan, tasks: Sequence[TaskRecord], now: datetime
+    ) -> None:
+        """Make the plan's reminders match its tasks' due days; a finished plan gets its
+        review (and, for a long partnership, a mid-term check) once."""
+
+    async def save_review_answer(
+        self, plan_id: int, kind: str, question: str, value: str, member: MemberRef, now: datetime
+    ) -> None:
+        """Store one answer of a review or mid-term check."""
+
+    async def review_answers(self, plan_id: int) -> list[ReviewAnswer]:
+        """The plan's review answers, oldest first."""
 
 
 class PlanStore(Protocol):

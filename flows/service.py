@@ -13,6 +13,7 @@ from flows import twosided
 from flows.checklist import items as checklist_items
 from flows.conversation import apply, new_plan
 from flows.export import agreement
+from flows.followup import REVIEW, local_today, review_next, valid_zone
 from flows.model import DONE, PARTNER, ChatRef, Invite, MemberRef, Plan
 from flows.ports import PlanSession, PlanStore
 from flows.questionnaire import OURS, THEIRS, first_unanswered, partner_half_answers, side_of
@@ -118,6 +119,8 @@ class PlanningService:
             saved = await session.save_plan(
                 outcome.plan, plan.version, member, outcome.records, outcome.tasks
             )
+            if saved and outcome.tasks is not None:  # the plan was finished: its follow-up
+                await session.schedule_follow_up(outcome.plan, outcome.tasks, self.clock())
             if saved:
                 # Buttons carry the version they were shown at: the one just written.
                 reply = replace(outcome.reply, version=outcome.plan.version)
@@ -149,24 +152,31 @@ class PlanningService:
                 return (
                     _in(replace(reply, version=changed.version), plan.language) if saved else None
                 )
+            # Due days are days in the member's own chat's time zone.
+            today = local_today(self.clock(), (await session.follow_settings()).time_zone)
             half = None
             if isinstance(event, BOARD_EVENTS):
                 half = await session.other_half(plan.id)
                 if half is not None and side_of(plan.answers) == OURS:
                     return await self._shared_board(
-                        session, plan, half.plan, plan, member, event, chat.is_group
+                        session, plan, half.plan, plan, member, event, chat.is_group, today
                     )
             if half is None:
                 tasks = await session.tasks(plan.id)
                 stored = await session.checklist(plan.id)
-                now = self.clock().isoformat(timespec="seconds")
-                outcome = apply_work(plan, tasks, stored, member, event, now, chat.is_group)
+                clock = self.clock()
+                now = clock.isoformat(timespec="seconds")
+                outcome = apply_work(
+                    plan, tasks, stored, member, event, now, chat.is_group, today=today
+                )
                 if not outcome.changed:
                     return _in(outcome.reply, plan.language)
                 seen = plan.version
                 saved = await session.save_plan(
                     plan, seen, member, tasks=outcome.tasks, checklist=outcome.checklist
                 )
+                if saved and outcome.tasks is not None:  # due days may have moved
+                    await session.schedule_follow_up(plan, outcome.tasks, clock)
                 reply = replace(outcome.reply, version=plan.version)
                 return _in(reply, plan.language) if saved else None
         # The partner's side: the board is that of the inviting side's plan (the link row
@@ -175,7 +185,7 @@ class PlanningService:
         assert isinstance(event, BOARD_EVENTS)
         async with self.store.session(half.chat) as host_session:
             return await self._shared_board(
-                host_session, half.plan, plan, plan, member, event, chat.is_group
+                host_session, half.plan, plan, plan, member, event, chat.is_group, today
             )
 
     async def _shared_board(
@@ -187,6 +197,7 @@ class PlanningService:
         member: MemberRef,
         event: ev.Work,
         group: bool,
+        today: date,
     ) -> Reply | None:
         """The one task board of a two-sided plan, stored with the inviting side's plan, as
         ``viewer``'s side sees it: its own tasks first, ticked and taken by its own members
@@ -204,12 +215,17 @@ class PlanningService:
         viewer_is_host = viewer.id == host.id
         view = twosided.for_viewer(tasks, viewer_is_host)
         shown = replace(host.copy(), language=viewer.language, id=viewer.id)
-        now = self.clock().isoformat(timespec="seconds")
-        outcome = apply_work(shown, view, [], member, event, now, group, two_sided=True)
+        clock = self.clock()
+        now = clock.isoformat(timespec="seconds")
+        outcome = apply_work(
+            shown, view, [], member, event, now, group, two_sided=True, today=today
+        )
         if not outcome.changed and not refresh:
             return _in(outcome.reply, viewer.language)
         changed = twosided.from_viewer(outcome.tasks or view, tasks)
         saved = await session.save_plan(host, host.version, member, tasks=changed)
+        if saved:  # the inviting side's plan holds the board, and so its reminders
+            await session.schedule_follow_up(host, changed, clock)
         reply = replace(outcome.reply, version=viewer.version)
         return _in(reply, viewer.language) if saved else None
 
@@ -428,6 +444,7 @@ class PlanningService:
             tasks = await session.tasks(plan.id)
             items = checklist_items(await session.checklist(plan.id), plan_forms(plan))
             now = self.clock()
+            review = await session.review_answers(plan.id)
             half = partner or await self._partner_half(session, plan)
             if half is not None and half.status == DONE:
                 # Both halves: the agreement is made of the merged answers and split, and the
@@ -446,7 +463,7 @@ class PlanningService:
                 name = twosided.partner_organisation(half.answers)
                 if name:
                     plan.meta.setdefault("parties", {})["partner"] = name
-            doc = agreement(plan, tasks, items, today or now.date(), now)
+            doc = agreement(plan, tasks, items, today or now.date(), now, review)
             if half is not None and str(half.answers.get("p_contact") or "").strip():
                 doc["parties"][PARTNER]["contacts"] = [str(half.answers["p_contact"]).strip()]
             return doc
@@ -464,6 +481,70 @@ class PlanningService:
             return None
         half = await session.other_half(plan.id)
         return None if half is None else half.plan
+
+    async def set_reminders(self, chat: ChatRef, on: bool, member: MemberRef) -> Reply:
+        """``/reminders on|off`` (who may ask is the transport's to check: admins in groups)."""
+        lang = self.language_for(member)
+        async with self.store.session(chat) as session:
+            plan = await session.current_plan()
+            lang = plan.language if plan is not None else lang
+            if not await session.set_follow_settings(reminders=on):
+                return notice(kinds.INFO, "ui.no_plan", lang)
+        return notice(kinds.INFO, "remind.on" if on else "remind.off", lang)
+
+    async def set_remind_time(
+        self, chat: ChatRef, member: MemberRef, *, hour: int | None = None, zone: str | None = None
+    ) -> Reply:
+        """When the chat's reminders come: the local hour (0-23) or the time zone."""
+        lang = self.language_for(member)
+        if zone is not None and not valid_zone(zone):
+            return notice(kinds.INVALID, "remind.bad_zone", lang, zone=zone)
+        if hour is not None and not 0 <= hour <= 23:
+            return notice(kinds.INVALID, "remind.usage", lang)
+        async with self.store.session(chat) as session:
+            plan = await session.current_plan()
+            lang = plan.language if plan is not None else lang
+            if not await session.set_follow_settings(time_zone=zone, hour=hour):
+                return notice(kinds.INFO, "ui.no_plan", lang)
+            now = await session.follow_settings()
+            if plan is not None and plan.id is not None and plan.status == DONE:
+                # The reminders still ahead move to the new hour.
+                await session.schedule_follow_up(plan, await session.tasks(plan.id), self.clock())
+        return notice(kinds.INFO, "remind.time_set", lang, hour=now.hour, zone=now.time_zone)
+
+    async def review_answer(
+        self,
+        chat: ChatRef,
+        member: MemberRef,
+        plan_id: int | None,
+        kind: str | None,
+        step: str,
+        value: str,
+    ) -> Reply:
+        """Store one review answer (``step``: reached | worked | next) and ask the next.
+
+        ``plan_id``/``kind`` None: the chat's finished plan, and the kind of its review in
+        progress (a typed answer names neither)."""
+        async with self.store.session(chat) as session:
+            if plan_id is None:
+                plan = await work_plan(session)
+            else:
+                plan = next((p for p in await session.plans() if p.id == plan_id), None)
+            if plan is None or plan.id is None or plan.status != DONE:
+                return notice(kinds.STALE, "ui.foreign_button", self.language_for(member))
+            if kind is None:
+                earlier = await session.review_answers(plan.id)
+                kind = earlier[-1].kind if earlier else REVIEW
+            await session.save_review_answer(plan.id, kind, step, value, member, self.clock())
+        following = review_next(step, plan.language)
+        return Reply(
+            kind=kinds.INFO,
+            text=following.text,
+            options=following.options,
+            plan_id=plan.id,
+            language=plan.language,
+            changed=True,
+        )
 
     async def plans(self, chat: ChatRef, *, member: MemberRef | None = None) -> Reply:
         """The chat's plans, newest first: which is open, which are finished."""
@@ -486,7 +567,15 @@ class PlanningService:
 
 
 # Task-board events: on a two-sided plan they go to the one shared board.
-BOARD_EVENTS = (ev.ShowTasks, ev.ClaimTask, ev.TickTask)
+BOARD_EVENTS = (
+    ev.ShowTasks,
+    ev.ClaimTask,
+    ev.TickTask,
+    ev.PickDue,
+    ev.SetDue,
+    ev.SnoozeTask,
+    ev.FreeTask,
+)
 # Meta flag of the inviting plan: its tasks are the merged split of both halves.
 MERGED_BOARD = "merged_board"
 

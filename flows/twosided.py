@@ -154,29 +154,30 @@ def for_viewer(tasks: Sequence[TaskRecord], viewer_is_host: bool) -> list[TaskRe
 
 def from_viewer(seen: Sequence[TaskRecord], stored: Sequence[TaskRecord]) -> list[TaskRecord]:
     """``seen`` (a viewer's tasks) back as stored: the stored order, the owners as the
-    inviting side names them; only claims and ticks come from ``seen``."""
+    inviting side names them; only progress (claims, ticks, due days) comes from ``seen``."""
     by_key = {task.key: task for task in seen}
-    back = []
-    for task in stored:
-        new = by_key.get(task.key, task)
-        back.append(
-            replace(task, claimed_by=new.claimed_by, done_by=new.done_by, done_at=new.done_at)
-        )
-    return back
+    return [_with_progress(task, by_key.get(task.key, task)) for task in stored]
+
+
+def _with_progress(task: TaskRecord, source: TaskRecord) -> TaskRecord:
+    """``task`` with the claim, tick and due day of ``source``."""
+    return replace(
+        task,
+        claimed_by=source.claimed_by,
+        claimed_by_id=source.claimed_by_id,
+        done_by=source.done_by,
+        done_at=source.done_at,
+        due_on=source.due_on,
+    )
 
 
 def keep_progress(fresh: Sequence[TaskRecord], old: Sequence[TaskRecord]) -> list[TaskRecord]:
-    """The merged split, with the claims and ticks of tasks that were already on the board."""
+    """The merged split, with the claims, ticks and due days of tasks that were already on
+    the board."""
     before = {task.key: task for task in old}
-    kept = []
-    for task in fresh:
-        was = before.get(task.key)
-        if was is not None:
-            task = replace(
-                task, claimed_by=was.claimed_by, done_by=was.done_by, done_at=was.done_at
-            )
-        kept.append(task)
-    return kept
+    return [
+        _with_progress(task, before[task.key]) if task.key in before else task for task in fresh
+    ]
 
 
 @dataclass(frozen=True)

@@ -25,6 +25,7 @@ from sqlalchemy import (
     Text,
     TypeDecorator,
     UniqueConstraint,
+    true,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
@@ -93,6 +94,11 @@ class AssociationRow(Base):
     external_id: Mapped[str] = mapped_column(String(128))
     title: Mapped[str] = mapped_column(Text, default="")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    # Follow-through (issue 17): where reminders fall in the day, and whether the chat wants
+    # them. Server defaults: the insert statement names only the columns above.
+    time_zone: Mapped[str] = mapped_column(String(64), server_default="Europe/Helsinki")
+    remind_hour: Mapped[int] = mapped_column(Integer, server_default="10")
+    reminders: Mapped[bool] = mapped_column(Boolean, server_default=true())
 
 
 class MemberRow(Base):
@@ -164,6 +170,9 @@ class TaskRow(_Ticked, Base):
     # Members' display names, as the domain records them (names can be long: Text).
     claimed_by: Mapped[str | None] = mapped_column(Text, nullable=True)
     done: Mapped[bool] = mapped_column(Boolean, default=False)
+    # The claimer's user id (a private reminder goes there) and the due day, ISO "2026-12-24".
+    claimed_by_id: Mapped[str | None] = mapped_column(String(128), nullable=True)
+    due_on: Mapped[str | None] = mapped_column(String(10), nullable=True)
 
 
 class ChecklistItemRow(_Ticked, Base):
@@ -211,7 +220,56 @@ class TelegramUpdateRow(Base):
     received_at: Mapped[datetime] = mapped_column(UTCDateTime())
 
 
+class ReminderRow(Base):
+    """One message the sweep owes a chat at ``due_at`` (a task reminder or a review).
+
+    ``lease_until`` is set when an instance claims the row; ``sent_at`` when it was sent. A
+    claim whose lease ran out without ``sent_at`` is claimed again (at-least-once).
+    """
+
+    __tablename__ = "reminder"
+    __table_args__ = (
+        UniqueConstraint("plan_id", "kind", "task_key", "due_at"),
+        # The sweep's probe: unsent rows by time.
+        Index(None, "sent_at", "due_at"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    plan_id: Mapped[int] = mapped_column(ForeignKey("plan.id", ondelete="CASCADE"))
+    kind: Mapped[str] = mapped_column(String(16))  # before | due | review | midterm
+    task_key: Mapped[str] = mapped_column(String(64), default="")  # "" for a review
+    due_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    lease_until: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+
+
+class ReviewAnswerRow(Base):
+    """One answer to a review question (issue 17), never updated."""
+
+    __tablename__ = "review_answer"
+    __table_args__ = (Index(None, "plan_id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    plan_id: Mapped[int] = mapped_column(ForeignKey("plan.id", ondelete="CASCADE"))
+    kind: Mapped[str] = mapped_column(String(16))  # review | midterm
+    question: Mapped[str] = mapped_column(String(64))
+    value: Mapped[str] = mapped_column(Text)
+    member_name: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
 # Children first: the order in which rows are counted, and tables dropped.
-ALL_TABLES = ("answer", "task", "checklist_item", "partner_invite", "plan", "member", "association")
+ALL_TABLES = (
+    "reminder",
+    "review_answer",
+    "answer",
+    "task",
+    "checklist_item",
+    "partner_invite",
+    "plan",
+    "member",
+    "association",
+)
 # Tables that hold no association's data (and are not counted as such).
 SERVICE_TABLES = ("telegram_update",)

@@ -13,14 +13,18 @@ from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any, Protocol
 
+from flows.followup import DEFAULT_HOUR, DEFAULT_TIME_ZONE, review_times, task_reminders
 from flows.model import (
+    DONE,
     AnswerRecord,
     ChatRef,
     ChecklistRecord,
+    FollowSettings,
     Invite,
     MemberRef,
     OtherHalf,
     Plan,
+    ReviewAnswer,
     TaskRecord,
 )
 from storage.member_cache import MemberCache
@@ -28,6 +32,8 @@ from storage.member_cache import MemberCache
 # Plan statuses, as storage.models has them (not imported: that would load SQLAlchemy).
 OPEN = "open"
 CLOSED = "closed"
+# A review's reminder row names no task.
+NO_TASK = ""
 
 
 class Driver(Protocol):
@@ -62,7 +68,7 @@ async def run_alone(driver: Any, name: str, params: Mapping[str, Any]) -> list[A
         await driver.release(conn)
 
 
-def _json(value: Any) -> Any:
+def json_value(value: Any) -> Any:
     """A JSON column's value. SQLite gives the columns declared JSON numeric affinity, so a
     stored number comes back as a number, not as its JSON text (SQLAlchemy does the same)."""
     return json.loads(value) if isinstance(value, str | bytes) else value
@@ -123,7 +129,7 @@ class StoreSession:
         if rows:
             self._association_id = rows[0][1]
         # Columns: id, association id, then Plan's fields in their order.
-        return [Plan(r[0], *r[2:6], answers=_json(r[6]), meta=_json(r[7])) for r in rows]
+        return [Plan(r[0], *r[2:6], answers=json_value(r[6]), meta=json_value(r[7])) for r in rows]
 
     async def last_answer(self, plan_id: int, question: str) -> AnswerRecord | None:
         name, scope = self._scoped("last_answer")
@@ -137,11 +143,10 @@ class StoreSession:
     async def tasks(self, plan_id: int) -> list[TaskRecord]:
         name, scope = self._scoped("tasks")
         unstamp = self._driver.unstamp
+        rows = await self._rows(name, plan_id=plan_id, **scope)
         return [
-            TaskRecord(key, phase, owner, resource, claimed_by, done_by, to_iso(unstamp(done_at)))
-            for key, phase, owner, resource, claimed_by, done_by, done_at in await self._rows(
-                name, plan_id=plan_id, **scope
-            )
+            TaskRecord(*row[:6], to_iso(unstamp(row[6])), *row[7:])  # type: ignore[misc]
+            for row in rows
         ]
 
     async def checklist(self, plan_id: int) -> list[ChecklistRecord]:
@@ -279,7 +284,7 @@ class StoreSession:
             inviter=title or "",
             inviter_chat_id=chat_id,
             plan_status=status,
-            answers=_json(answers),
+            answers=json_value(answers),
             expires_at=expires,
             used_at=unstamp(used_at),
             revoked_at=unstamp(revoked_at),
@@ -317,7 +322,7 @@ class StoreSession:
         if not rows:
             return None
         i, state, version, status, language, answers, meta, transport, chat_id, title = rows[0]
-        plan = Plan(i, state, version, status, language, _json(answers), _json(meta))
+        plan = Plan(i, state, version, status, language, json_value(answers), json_value(meta))
         return OtherHalf(plan, ChatRef(transport, chat_id, title=title or ""))
 
     async def linked_chats(self) -> list[ChatRef]:
@@ -337,6 +342,93 @@ class StoreSession:
                 ):
                     chats.append(ChatRef(found[0][7], found[0][8], title=found[0][9] or ""))
         return chats
+
+    # -- follow-through (issue 17) ----------------------------------------------------------
+
+    async def follow_settings(self) -> FollowSettings:
+        """The chat's time zone, reminder hour and whether it wants reminders (defaults for a
+        chat with no association yet)."""
+        rows = await self._rows(
+            "chat_settings", chat_transport=self._chat.transport, chat_id=self._chat.chat_id
+        )
+        if not rows:
+            return FollowSettings(DEFAULT_TIME_ZONE, DEFAULT_HOUR, True)
+        zone, hour, on = rows[0]
+        return FollowSettings(str(zone), int(hour), bool(on))
+
+    async def set_follow_settings(
+        self,
+        *,
+        reminders: bool | None = None,
+        time_zone: str | None = None,
+        hour: int | None = None,
+    ) -> bool:
+        """Change the chat's reminder settings; False when the chat has no association yet."""
+        await self.begin()
+        chat = {"chat_transport": self._chat.transport, "chat_id": self._chat.chat_id}
+        current = await self.follow_settings()
+        if reminders is not None and not await self._rows("set_reminders", on=reminders, **chat):
+            return False
+        if time_zone is not None or hour is not None:
+            zone = time_zone or current.time_zone
+            at = current.hour if hour is None else hour
+            if not await self._rows("set_remind_time", time_zone=zone, remind_hour=at, **chat):
+                return False
+        return True
+
+    async def schedule_follow_up(
+        self, plan: Plan, tasks: Sequence[TaskRecord], now: datetime
+    ) -> None:
+        """Make the plan's reminder rows match its tasks' due days (unsent ones are replaced;
+        one a sweep holds right now is kept, so it is not sent twice), and give a finished
+        plan its review (and mid-term check) once."""
+        if plan.id is None:
+            return
+        await self.begin()
+        rows = await self._rows("plan_settings", plan_id=plan.id)
+        zone, hour = (
+            (str(rows[0][0]), int(rows[0][1])) if rows else (DEFAULT_TIME_ZONE, DEFAULT_HOUR)
+        )
+        stamp = self._driver.stamp
+        await self._rows("drop_task_reminders", plan_id=plan.id, no_task=NO_TASK, now=stamp(now))
+        due = [(kind, key, at) for kind, key, at in task_reminders(list(tasks), zone, hour, now)]
+        if plan.status == DONE and not await self._rows(
+            "reviews_of_plan", plan_id=plan.id, no_task=NO_TASK
+        ):
+            span = plan.answers.get("time_span")
+            due += [(kind, NO_TASK, at) for kind, at in review_times(now, span, zone, hour)]
+        if due:
+            await self._driver.run_many(
+                self._conn,
+                "insert_reminder",
+                [
+                    {
+                        "plan_id": plan.id,
+                        "kind": k,
+                        "task_key": key,
+                        "due_at": stamp(at),
+                        "attempts": 0,
+                    }
+                    for k, key, at in due
+                ],
+            )
+
+    async def save_review_answer(
+        self, plan_id: int, kind: str, question: str, value: str, member: MemberRef, now: datetime
+    ) -> None:
+        await self.begin()
+        await self._rows(
+            "insert_review_answer",
+            plan_id=plan_id,
+            kind=kind,
+            question=question,
+            value=value,
+            member_name=member.name,
+            created_at=self._driver.stamp(now),
+        )
+
+    async def review_answers(self, plan_id: int) -> list[ReviewAnswer]:
+        return [ReviewAnswer(*row) for row in await self._rows("review_answers", plan_id=plan_id)]
 
     # -- administration ---------------------------------------------------------------------
 
@@ -439,7 +531,7 @@ def _plan_values(plan: Plan) -> dict[str, Any]:
 
 def _answer(row: Any) -> AnswerRecord:
     question, value, member_id, member_name = row
-    return AnswerRecord(question, _json(value), MemberRef(user_id=member_id, name=member_name))
+    return AnswerRecord(question, json_value(value), MemberRef(user_id=member_id, name=member_name))
 
 
 def _row(record: TaskRecord | ChecklistRecord, driver: Driver, **extra: Any) -> dict[str, Any]:

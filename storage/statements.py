@@ -41,6 +41,7 @@ association, member, plan = tables["association"], tables["member"], tables["pla
 answer, task, checklist_item = tables["answer"], tables["task"], tables["checklist_item"]
 invite = tables["partner_invite"]
 telegram_update = tables["telegram_update"]
+reminder, review_answer = tables["reminder"], tables["review_answer"]
 # Alembic's bookkeeping: the schema revision is one row here.
 alembic_version = Table("alembic_version", MetaData(), Column("version_num", String(32)))
 
@@ -68,10 +69,13 @@ def _chat_association() -> Any:
 
 SCOPES = {"id": lambda: p("scope_id"), "chat": _chat_association}
 
-TASK_COLUMNS = ("key", "phase", "owner", "resource", "claimed_by", "done_by", "done_at")
+TASK_COLUMNS = (
+    *("key", "phase", "owner", "resource", "claimed_by", "done_by", "done_at"),
+    *("claimed_by_id", "due_on"),
+)
 CHECKLIST_COLUMNS = ("key", "label", "done_by", "done_at")
 ANSWER_COLUMNS = ("question", "value", "member_external_id", "member_name")
-TASK_INSERT = ("plan_id", *TASK_COLUMNS[:5], "done", "done_by", "done_at")
+TASK_INSERT = ("plan_id", *TASK_COLUMNS[:5], "done", *TASK_COLUMNS[5:])
 CHECKLIST_INSERT = ("plan_id", "key", "label", "custom", "done_by", "done_at")
 
 
@@ -269,6 +273,139 @@ def _invite_statements() -> dict[str, Any]:
     }
 
 
+REMINDER_INSERT = ("plan_id", "kind", "task_key", "due_at", "attempts")
+# What the sweep needs to send a claimed reminder: where, in which language, about what.
+REMINDER_DETAILS = (
+    reminder.c.id,
+    reminder.c.kind,
+    reminder.c.task_key,
+    reminder.c.due_at,
+    reminder.c.plan_id,
+    association.c.transport,
+    association.c.external_id,
+    association.c.time_zone,
+    plan.c.language,
+    plan.c.answers,
+    task.c.claimed_by,
+    task.c.claimed_by_id,
+    task.c.due_on,
+    task.c.done_by,
+)
+
+
+def _private_chat() -> Any:
+    """Whether the member who took the task has a chat of their own with the bot (one that
+    still wants reminders): then the reminder goes there."""
+    own = association.alias("own")
+    return (
+        select(own.c.id)
+        .where(
+            own.c.transport == association.c.transport,
+            own.c.external_id == task.c.claimed_by_id,
+            own.c.reminders == true(),
+        )
+        .exists()
+    )
+
+
+def _claim(pg: bool) -> Any:
+    """Claim up to ``batch`` due rows: they get a lease, so no other sweep takes them until it
+    runs out. SQLite runs the UPDATE under its one write lock, so the WHERE decides between
+    sweeps; PostgreSQL skips rows another sweep has locked (FOR UPDATE SKIP LOCKED), and its
+    UPDATE re-checks the WHERE on a row changed meanwhile."""
+    due = (
+        select(reminder.c.id)
+        .join(plan, plan.c.id == reminder.c.plan_id)
+        .join(association, association.c.id == plan.c.association_id)
+        .where(
+            reminder.c.sent_at.is_(None),
+            reminder.c.due_at <= p("now", reminder.c.due_at),
+            (reminder.c.lease_until.is_(None))
+            | (reminder.c.lease_until <= p("now", reminder.c.lease_until)),
+            association.c.reminders == true(),
+        )
+        .order_by(reminder.c.due_at, reminder.c.id)
+        .limit(p("batch", reminder.c.attempts))
+    )
+    if pg:
+        due = due.with_for_update(skip_locked=True, of=reminder)
+    return (
+        update(reminder)
+        .where(
+            reminder.c.id.in_(due.scalar_subquery()),
+            reminder.c.sent_at.is_(None),
+        )
+        .values(
+            lease_until=p("lease_until", reminder.c.lease_until), attempts=reminder.c.attempts + ONE
+        )
+        .returning(reminder.c.id)
+    )
+
+
+def _follow_through(pg: bool, upsert: Any) -> dict[str, Any]:
+    """Statements of due dates, reminders and reviews (issue 17)."""
+    settings = (association.c.time_zone, association.c.remind_hour, association.c.reminders)
+    of_chat = (
+        association.c.transport == p("chat_transport"),
+        association.c.external_id == p("chat_id"),
+    )
+    return {
+        "chat_settings": select(*settings).where(*of_chat),
+        "plan_settings": select(*settings)
+        .join(plan, plan.c.association_id == association.c.id)
+        .where(plan.c.id == p("plan_id")),
+        "set_reminders": update(association)
+        .where(*of_chat)
+        .values(reminders=p("on", association.c.reminders))
+        .returning(association.c.id),
+        "set_remind_time": update(association)
+        .where(*of_chat)
+        .values(
+            time_zone=p("time_zone", association.c.time_zone),
+            remind_hour=p("remind_hour", association.c.remind_hour),
+        )
+        .returning(association.c.id),
+        "drop_task_reminders": delete(reminder).where(
+            reminder.c.plan_id == p("plan_id"),
+            reminder.c.task_key != p("no_task"),
+            reminder.c.sent_at.is_(None),
+            # A row a sweep holds right now stays: it may be on its way already.
+            reminder.c.lease_until.is_(None)
+            | (reminder.c.lease_until <= p("now", reminder.c.lease_until)),
+        ),
+        "insert_reminder": upsert(reminder)
+        .inline()
+        .values({n: p(n, reminder.c[n]) for n in REMINDER_INSERT})
+        .on_conflict_do_nothing(index_elements=["plan_id", "kind", "task_key", "due_at"]),
+        "reviews_of_plan": select(reminder.c.kind, reminder.c.due_at).where(
+            reminder.c.plan_id == p("plan_id"), reminder.c.task_key == p("no_task")
+        ),
+        "claim_reminders": _claim(pg),
+        "reminder_details": select(*REMINDER_DETAILS, _private_chat())
+        .join(plan, plan.c.id == reminder.c.plan_id)
+        .join(association, association.c.id == plan.c.association_id)
+        .outerjoin(
+            task, (task.c.plan_id == reminder.c.plan_id) & (task.c.key == reminder.c.task_key)
+        )
+        .where(reminder.c.id == p("id")),
+        "mark_sent": update(reminder)
+        .where(reminder.c.id == p("id"), reminder.c.sent_at.is_(None))
+        .values(sent_at=p("now", reminder.c.sent_at))
+        .returning(reminder.c.id),
+        "insert_review_answer": _insert(
+            review_answer, ("plan_id", "kind", "question", "value", "member_name", "created_at")
+        ),
+        "review_answers": select(
+            review_answer.c.kind,
+            review_answer.c.question,
+            review_answer.c.value,
+            review_answer.c.member_name,
+        )
+        .where(review_answer.c.plan_id == p("plan_id"))
+        .order_by(review_answer.c.id),
+    }
+
+
 def statements(dialect_name: str) -> dict[str, Any]:
     """Name -> statement for "sqlite" or "postgresql"."""
     pg = dialect_name == "postgresql"
@@ -343,6 +480,7 @@ def statements(dialect_name: str) -> dict[str, Any]:
         .where(telegram_update.c.received_at < p("before", telegram_update.c.received_at))
         .returning(telegram_update.c.update_id),
     }
+    defined.update(_follow_through(pg, upsert))
     for key, make_scope in SCOPES.items():
         scope = make_scope()
         history = (

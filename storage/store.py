@@ -4,14 +4,15 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from flows.model import ChatRef
+from flows.model import ChatRef, DueReminder
 from storage.db import split_url
 from storage.member_cache import MemberCache
 from storage.pg_driver import PgDriver
-from storage.session import Driver, StoreSession, run_alone
+from storage.session import Driver, StoreSession, json_value, run_alone
 from storage.sqlite_driver import SqliteDriver
 
 # Members known to be stored, kept to skip their upsert. The members answering right now are
@@ -107,6 +108,81 @@ class SqlStore:
         finally:
             await driver.release(conn)
         self._members.add(session.new_members)  # committed: these rows exist now
+
+    # -- the reminder sweep (issue 17): across chats, one short transaction each -------------
+
+    @asynccontextmanager
+    async def _transaction(self) -> AsyncIterator[Any]:
+        driver = self._driver
+        conn = await driver.acquire()
+        try:
+            await driver.begin(conn)
+            try:
+                yield conn
+            except BaseException:
+                await driver.end(conn, commit=False)
+                raise
+            await driver.end(conn, commit=True)
+        finally:
+            await driver.release(conn)
+
+    async def claim_reminders(self, now: datetime, lease_until: datetime, batch: int) -> list[int]:
+        """Claim up to ``batch`` reminders due at ``now`` (unsent, unleased or with a lease run
+        out, of chats that want reminders) until ``lease_until``; their ids. The claim is one
+        conditional UPDATE, committed before anything is sent: no two sweeps get one row."""
+        stamp = self._driver.stamp
+        async with self._transaction() as conn:
+            rows = await self._driver.rows(
+                conn,
+                "claim_reminders",
+                {"now": stamp(now), "lease_until": stamp(lease_until), "batch": batch},
+            )
+        return sorted(int(row[0]) for row in rows)
+
+    async def due_reminder(self, reminder_id: int) -> DueReminder | None:
+        """What a claimed reminder is about and where it goes (None once it is gone)."""
+        driver = self._driver
+        conn = await driver.acquire()
+        try:
+            rows = await driver.rows(conn, "reminder_details", {"id": reminder_id})
+        finally:
+            await driver.release(conn)
+        if not rows:
+            return None
+        (rid, kind, task_key, due_at, plan_id, transport, chat_id, zone, lang, answers) = rows[0][
+            :10
+        ]
+        claimed_by, claimed_by_id, due_on, done_by, private = rows[0][10:]
+        return DueReminder(
+            id=int(rid),
+            kind=kind,
+            task_key=task_key,
+            due_at=driver.unstamp(due_at) or datetime.min.replace(tzinfo=UTC),
+            plan_id=int(plan_id),
+            chat=ChatRef(transport, str(chat_id)),
+            time_zone=zone,
+            language=lang,
+            success_measure=(json_value(answers) or {}).get("success_measure"),
+            claimed_by=claimed_by,
+            claimed_by_id=claimed_by_id,
+            due_on=due_on,
+            done=done_by is not None,
+            private_chat=ChatRef(transport, str(claimed_by_id)) if private else None,
+        )
+
+    async def mark_sent(self, reminder_id: int, now: datetime) -> bool:
+        """Record the reminder as sent; False when it was sent (or deleted) already."""
+        async with self._transaction() as conn:
+            rows = await self._driver.rows(
+                conn, "mark_sent", {"id": reminder_id, "now": self._driver.stamp(now)}
+            )
+        return bool(rows)
+
+    async def stop_reminders(self, chat: ChatRef) -> None:
+        """``chat`` gets no more reminders (the bot was blocked there, the chat is gone)."""
+        params = {"chat_transport": chat.transport, "chat_id": chat.chat_id, "on": False}
+        async with self._transaction() as conn:
+            await self._driver.rows(conn, "set_reminders", params)
 
     # -- administration (group chats, privacy) ----------------------------------------------
 

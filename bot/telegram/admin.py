@@ -43,8 +43,9 @@ CLOCK_SKEW = 60  # seconds another instance's clock may be ahead of ours
 ADMIN_STATUSES = frozenset({ChatMember.OWNER, ChatMember.ADMINISTRATOR})
 
 
-async def is_admin(update: Update, context: ContextTypes.DEFAULT_TYPE) -> bool:
-    """Whether the sender of ``update`` administers its chat (always so in a private chat).
+async def is_admin(update: Update, context: ContextTypes.DEFAULT_TYPE) -> bool | None:
+    """Whether the sender of ``update`` administers its chat (always so in a private chat);
+    None when Telegram could not be asked (a time-out, a network error).
 
     Asks Telegram (getChatMember) once per call; an anonymous administrator's message is sent
     on behalf of the group itself, which needs no asking.
@@ -63,15 +64,17 @@ async def is_admin(update: Update, context: ContextTypes.DEFAULT_TYPE) -> bool:
         member = await context.bot.get_chat_member(chat.id, user.id)
     except TelegramError as exc:
         logger.warning("Could not check user %s in chat %s: %s", user.id, chat.id, exc)
-        return False
+        return None
     return member.status in ADMIN_STATUSES
 
 
 async def ensure_admin(update: Update, context: ContextTypes.DEFAULT_TYPE) -> bool:
-    """Whether the sender administers the chat; if not, they are told it is for admins."""
-    if await is_admin(update, context):
+    """Whether the sender administers the chat; if not, they are told it is for admins (or,
+    when Telegram could not be asked, to try again)."""
+    admin = await is_admin(update, context)
+    if admin:
         return True
-    await say(update, context, "ui.admins_only")
+    await say(update, context, "ui.admins_only" if admin is False else "ui.admin_check_failed")
     return False
 
 
@@ -129,8 +132,9 @@ async def confirmed(
             tap.toast = t("ui.bad_button", lang)
             yield None
             return
-        if not await is_admin(update, context):
-            tap.toast = t("ui.admins_only", lang)
+        admin = await is_admin(update, context)
+        if not admin:
+            tap.toast = t("ui.admins_only" if admin is False else "ui.admin_check_failed", lang)
             yield None
             return
         if not -CLOCK_SKEW <= time.time() - data.issued <= FORGET_TTL:

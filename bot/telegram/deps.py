@@ -46,6 +46,22 @@ class Service(Protocol):
     def partner_left(self) -> Reply: ...
     async def share_texts(self, chat: ChatRef, member: MemberRef, share: bool) -> Reply: ...
 
+    async def set_reminders(self, chat: ChatRef, on: bool, member: MemberRef) -> Reply: ...
+
+    async def set_remind_time(
+        self, chat: ChatRef, member: MemberRef, *, hour: int | None = None, zone: str | None = None
+    ) -> Reply: ...
+
+    async def review_answer(
+        self,
+        chat: ChatRef,
+        member: MemberRef,
+        plan_id: int | None,
+        kind: str | None,
+        step: str,
+        value: str,
+    ) -> Reply: ...
+
 
 MEMO_SIZE = 50_000  # chats whose language is remembered in this process
 

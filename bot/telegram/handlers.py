@@ -76,10 +76,10 @@ from bot.telegram.language import chat_language, decode_language, update_languag
 from bot.telegram.membership import bot_membership, chat_migrated, members_joined, note_reachable
 from bot.telegram.messages import group_message_id, redraw, respond, say
 from bot.telegram.question_messages import REFUSED, is_old_copy, remember, replied_question, show
-from bot.telegram.refs import chat_ref, member_ref, sender_ref
+from bot.telegram.refs import chat_ref, member_ref, message_text, sender_ref
 from bot.telegram.render import MAX_PICK, Rendered, answered_text, picker, render
 from bot.telegram.results import result_button
-from bot.telegram.taps import AnswerOnce, CallbackDataHandler, log_foreign, tap_of
+from bot.telegram.taps import AnswerOnce, CallbackDataHandler, log_foreign, log_race, tap_of
 from flows.events import Back, Event, Restart, Skip, Start, Summary, Text
 from flows.questionnaire import SCALE, by_key
 from flows.reply import CONFLICT, QUESTION, Reply
@@ -195,7 +195,7 @@ async def text_message(update: Update, context: ContextTypes.DEFAULT_TYPE) -> No
     message = update.message
     if message is None or message.text is None or not _addressed_to_us(message, context):
         return
-    text = message.text
+    text = message_text(message)
     question: str | None = None
     if message.chat.type != ChatType.PRIVATE:
         if context.bot.username:
@@ -278,7 +278,9 @@ async def button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
             tap.toast = t("ui.stale_button", lang)  # the review has moved on meanwhile
             return
         if reply.kind in REFUSED:
-            if reply.plan_id != data.plan_id:
+            if reply.kind == CONFLICT:
+                log_race("button", data.plan_id, user, chat)
+            elif reply.plan_id != data.plan_id:
                 log_foreign("button", data.plan_id, user, chat, reply.plan_id)
             # A conflict or a late tap in a group names who answered first.
             tap.toast = reply.text or t("ui.stale_button", reply.language or lang)

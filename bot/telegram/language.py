@@ -88,6 +88,18 @@ class LanguageNotingService:
         reply: Reply = self.inner.partner_left()
         return reply
 
+    async def set_reminders(self, chat: ChatRef, on: bool, member: MemberRef) -> Reply:
+        reply: Reply = await self.inner.set_reminders(chat, on, member)
+        return reply
+
+    async def set_remind_time(self, chat: ChatRef, member: MemberRef, **kwargs: Any) -> Reply:
+        reply: Reply = await self.inner.set_remind_time(chat, member, **kwargs)
+        return reply
+
+    async def review_answer(self, chat: ChatRef, member: MemberRef, *args: Any) -> Reply:
+        reply: Reply = await self.inner.review_answer(chat, member, *args)
+        return reply
+
     async def agreement(self, chat: ChatRef, **kwargs: Any) -> Any:
         doc = await self.inner.agreement(chat, **kwargs)
         if isinstance(doc, dict) and doc.get("language"):

@@ -12,6 +12,7 @@ from typing import Any
 
 from bot.config import Settings
 from bot.metered_store import CountingStore
+from bot.metrics import BOT_DATA_KEY as METRICS
 from bot.metrics import Metrics
 from bot.telegram.app import build_application
 from bot.telegram.health import Health
@@ -22,7 +23,6 @@ from storage.store import SqlStore
 from storage.updates import UpdateLog
 
 App = Any  # telegram.ext.Application
-METRICS = "partnerbot_metrics"  # bot_data key of the Metrics
 
 
 async def _count_error(update: object, context: Any) -> None:

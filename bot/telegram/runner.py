@@ -7,8 +7,11 @@ import asyncio
 import logging
 from typing import Any
 
-from bot.config import Settings, mask_url, require_token
-from bot.telegram.logs import protect_logs
+from telegram.error import TelegramError
+
+from bot.config import ConfigError, Settings, mask_url, require_token
+from bot.logs import protect_logs
+from bot.telegram.startup import check_listen, connect, listen_error
 
 logger = logging.getLogger(__name__)
 
@@ -36,14 +39,15 @@ def webhook_options(settings: Settings) -> dict[str, Any]:
 
 
 def run_bot(settings: Settings) -> int:
-    """Run until stopped (Ctrl-C, SIGTERM). Raises ConfigError for a missing token."""
+    """Run until stopped (Ctrl-C, SIGTERM). Raises ConfigError (one line for the user) for a
+    missing or rejected token or a webhook address that cannot be listened on."""
     token = require_token(settings)  # before anything else: the CLI prints the one line
     protect_logs([token, settings.webhook.secret_token])
-    if logging.getLogger().getEffectiveLevel() > logging.DEBUG:
-        # transitions logs two INFO lines per state change, i.e. per answer: noise in a bot.
-        logging.getLogger("transitions").setLevel(logging.WARNING)
+    if settings.mode == "webhook":
+        check_listen(settings)
 
     from bot.telegram.production import production_bot
+    from bot.telegram.reminders import schedule_sweeps
     from bot.telegram.serve import serve
     from storage.store import SqlStore
 
@@ -55,12 +59,28 @@ def run_bot(settings: Settings) -> int:
         try:
             # The Application with metrics, health checks and (webhook) duplicate checks.
             app, health, metrics = production_bot(settings, store)
+            # Every instance sweeps for due reminders; the database makes each go out once.
+            schedule_sweeps(app, store)
+            # The first call (getMe), retried while the Bot API cannot be reached; serve()'s
+            # own initialize() is then a no-op.
+            if not loop.run_until_complete(connect(app, settings)):
+                return 0  # stopped while waiting for the Bot API
             logger.info(
-                "Partnerbot starting (%s mode, database %s)",
+                "Partnerbot starting as @%s (%s mode, database %s)",
+                app.bot.username,
                 settings.mode,
                 mask_url(settings.database_url),
             )
-            loop.run_until_complete(serve(app, settings, health, metrics))
+            try:
+                loop.run_until_complete(serve(app, settings, health, metrics))
+            except OSError as exc:  # the webhook's port was taken after the check
+                where = f"{settings.webhook.listen}:{settings.webhook.port}"
+                raise listen_error(where, exc) from None
+            except TelegramError as exc:  # e.g. setWebhook refused the URL
+                raise ConfigError(
+                    f"Telegram refused to start the bot ({' '.join(str(exc).split())}); check "
+                    "telegram.webhook.url and the other telegram settings"
+                ) from None
         finally:
             loop.run_until_complete(store.close())
     finally:

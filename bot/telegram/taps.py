@@ -15,6 +15,7 @@ from telegram.ext import CallbackQueryHandler, ContextTypes
 
 from bot.telegram.delivery import answer_query
 from bot.telegram.deps import deps
+from flows.texts import t
 
 logger = logging.getLogger(__name__)
 
@@ -35,8 +36,9 @@ class AnswerOnce:
     """``async with AnswerOnce(query, context) as tap:`` answers ``query`` exactly once.
 
     ``await tap.answer()`` answers at once (an accepted tap: stop the spinner before the slower
-    work); otherwise leaving the block answers with ``tap.toast``, also when something in it
-    raised: a tap is never left unanswered.
+    work); otherwise leaving the block answers with ``tap.toast``. When something in it raised
+    before the tap was answered (the database refused the write: locked, full, read-only),
+    nothing was stored, and the toast says so: a silent answer would look like an accepted tap.
 
     The answer is sent alongside, not waited for: the chat's next update (the next tap of a
     burst) need not wait for this answer's round trip to Telegram.
@@ -62,7 +64,10 @@ class AnswerOnce:
         traceback: TracebackType | None,
     ) -> None:
         if not self.answered:
-            await self.answer(self.toast)
+            failed = isinstance(exc, Exception)
+            await self.answer(
+                t("ui.not_saved", deps(self.context).language) if failed else self.toast
+            )
 
 
 def tap_of(
@@ -84,6 +89,18 @@ def tap_of(
         )
         return None
     return chat, user, query.message, data
+
+
+def log_race(kind: str, plan_id: int, user: User, chat: Chat) -> None:
+    """Another member (or bot instance) changed the plan first: ordinary, nothing changed."""
+    logger.info(
+        "Lost a race: %s for plan %s from user %s in chat %s came after another change; "
+        "not applied",
+        kind,
+        plan_id,
+        user.id,
+        chat.id,
+    )
 
 
 def log_foreign(kind: str, plan_id: int, user: User, chat: Chat, chats_plan: int | None) -> None:

@@ -25,19 +25,20 @@ from telegram import Chat, InlineKeyboardMarkup, LinkPreviewOptions, Message, Up
 from telegram.constants import ParseMode
 from telegram.ext import Application, BaseHandler, CommandHandler, ContextTypes, filters
 
+from bot.telegram import reminders
 from bot.telegram.delivery import deliver
 from bot.telegram.deps import deps
 from bot.telegram.language import chat_language, update_language
 from bot.telegram.messages import redraw, send
-from bot.telegram.refs import chat_ref, member_ref, sender_ref
+from bot.telegram.refs import chat_ref, member_ref, message_text, sender_ref
 from bot.telegram.render import Rendered
-from bot.telegram.taps import AnswerOnce, CallbackDataHandler, log_foreign, tap_of
+from bot.telegram.taps import AnswerOnce, CallbackDataHandler, log_foreign, log_race, tap_of
 from bot.telegram.work_callback_data import PATTERN, decode, to_event
 from bot.telegram.work_render import html_chunks, markdown_to_html, view_keyboard, view_text
 from flows import events as ev
 from flows.agreement_text import markdown
 from flows.model import MemberRef
-from flows.reply import BOARD, CHECKLIST, STALE, Reply
+from flows.reply import BOARD, CHECKLIST, CONFLICT, STALE, Reply
 from flows.setup import setup_event
 from flows.texts import t
 
@@ -57,7 +58,7 @@ async def checklist_command(update: Update, context: ContextTypes.DEFAULT_TYPE) 
     message, chat, member = update.message, update.effective_chat, sender_ref(update)
     if message is None or chat is None or member is None:
         return
-    parts = (message.text or "").split(maxsplit=2)
+    parts = message_text(message).split(maxsplit=2)
     if len(parts) == 1:
         event: ev.Work = ev.ShowChecklist()
     elif parts[1].lower() == "add":
@@ -161,6 +162,8 @@ async def work_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
             # chat), no plan any more, or a lost race: nothing changed; say why.
             if reply.kind == STALE:
                 log_foreign("work button", button.plan_id, user, chat, reply.plan_id)
+            elif reply.kind == CONFLICT:
+                log_race("work button", button.plan_id, user, chat)
             tap.toast = reply.text or t("ui.stale_button", reply.language or lang)
             return
         # Our plan, but the message shows an older state (the list changed, someone took the
@@ -275,11 +278,13 @@ COMMANDS = {
     "tasks": tasks_command,
     "export": export_command,
     "setup": setup_command,
+    **reminders.COMMANDS,
 }
 
 HANDLERS: tuple[BaseHandler[Update, Any, Any], ...] = (
     *(CommandHandler(name, callback, filters=_NEW) for name, callback in COMMANDS.items()),
     CallbackDataHandler(work_button, pattern=PATTERN),
+    *reminders.HANDLERS,
 )
 
 

@@ -30,9 +30,26 @@ class Op(StrEnum):
     TASK = "t"  # set a task to ``done``
     CLAIM = "c"  # take a task ("I'll take it")
     BOARD = "b"  # show a page of the task board
+    DUE = "d"  # show a task's due-date choices
+    # Quick picks of a due date, and clearing it (issue 17).
+    THIS_WEEK = "w"
+    NEXT_WEEK = "n"
+    TWO_WEEKS = "f"
+    MONTH = "m"
+    NO_DATE = "x"
 
 
-_KEYED = frozenset({Op.ITEM, Op.TASK, Op.CLAIM})  # name an item or a task
+# Op -> the ``flows.followup.QUICK_PICKS`` name it sets ("" clears the date).
+PICKS = {
+    Op.THIS_WEEK: "this_week",
+    Op.NEXT_WEEK: "next_week",
+    Op.TWO_WEEKS: "two_weeks",
+    Op.MONTH: "month",
+    Op.NO_DATE: "",
+}
+
+
+_KEYED = frozenset({Op.ITEM, Op.TASK, Op.CLAIM, Op.DUE, *PICKS})  # name an item or a task
 _STATEFUL = frozenset({Op.ITEM, Op.TASK})  # carry the state wanted
 _CHECKLIST_OPS = frozenset({Op.ITEM, Op.LIST})
 
@@ -114,4 +131,10 @@ def to_event(button: WorkButton) -> ev.Work:
             return ev.ClaimTask(button.key, page)
         case Op.BOARD:
             return ev.ShowTasks(page)
+        case Op.DUE:
+            assert button.key is not None
+            return ev.PickDue(button.key, page)
+        case op if op in PICKS:
+            assert button.key is not None
+            return ev.SetDue(button.key, PICKS[op], page)
     raise AssertionError(f"unhandled op {button.op!r}")  # pragma: no cover

@@ -16,10 +16,10 @@ from collections.abc import Callable, Iterable
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
 from bot.telegram.render import MAX_MESSAGE, button_label, clip, utf16_len
-from bot.telegram.work_callback_data import Op, WorkButton, encode
+from bot.telegram.work_callback_data import PICKS, Op, WorkButton, encode
 from flows.reply import BOARD, STALE, Option, Reply
 from flows.texts import t
-from flows.workboard import CLAIM, TICK
+from flows.workboard import CLAIM, DUE, PICK, TICK
 
 logger = logging.getLogger(__name__)
 
@@ -47,7 +47,8 @@ def view_keyboard(reply: Reply, language: str) -> InlineKeyboardMarkup | None:
         return None
     plan_id = reply.plan_id
     page, pages = reply.page or (0, 1)
-    board = any(o.key.startswith((TICK, CLAIM)) for o in reply.options) or reply.kind == BOARD
+    board = any(o.key.startswith((TICK, CLAIM, PICK)) for o in reply.options) or reply.kind == BOARD
+    by_pick = {pick: op for op, pick in PICKS.items()}
 
     def button(
         label: str, op: Op, key: str | None = None, done: bool | None = None, to: int = page
@@ -64,6 +65,11 @@ def view_keyboard(reply: Reply, language: str) -> InlineKeyboardMarkup | None:
             elif board and option.key.startswith(CLAIM) and rows:
                 # ✋ beside its task: one row per task.
                 rows[-1].append(button(option.label, Op.CLAIM, option.key[len(CLAIM) :]))
+            elif board and option.key.startswith(DUE) and rows:  # 📅 beside its task
+                rows[-1].append(button(option.label, Op.DUE, option.key[len(DUE) :]))
+            elif board and option.key.startswith(PICK):  # a due-date choice: a row each
+                key, _, pick = option.key[len(PICK) :].partition(":")
+                rows.append([button(option.label, by_pick[pick], key)])
             elif not board:
                 items.append(_tick(button, option, Op.ITEM, option.key))
         except ValueError:  # a key the callback data cannot carry: leave the button out

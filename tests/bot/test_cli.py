@@ -3,13 +3,17 @@
 from __future__ import annotations
 
 import os
+import pty
+import sqlite3
 import subprocess
 import sys
+from contextlib import closing
 from pathlib import Path
 
 import pytest
 
 from bot.cli import main
+from storage.migrate import HEAD_REVISION
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -122,3 +126,98 @@ def test_db_upgrade_creates_the_database(tmp_path):
     assert "up to date" in done.stdout
     again = partnerbot(tmp_path, "db", "upgrade", "--db", str(db))
     assert again.returncode == 0, again.stderr
+
+
+def _plans(db: Path) -> int:
+    with closing(sqlite3.connect(db)) as conn:
+        return int(conn.execute("SELECT count(*) FROM plan").fetchone()[0])
+
+
+def _tables(db: Path) -> set[str]:
+    with closing(sqlite3.connect(db)) as conn:
+        rows = conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'").fetchall()
+    return {name for (name,) in rows if not name.startswith("sqlite_")}
+
+
+@pytest.fixture(scope="module")
+def two_plans(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A database where two associations have begun a plan in ``partnerbot chat``."""
+    folder = tmp_path_factory.mktemp("plans")
+    db = folder / "p.db"
+    for association in ("Club", "Choir"):
+        done = partnerbot(folder, "chat", "--db", str(db), "--association", association,
+                          stdin="1\n")  # fmt: skip
+        assert done.returncode == 0, done.stderr
+    assert _plans(db) == 2
+    return db
+
+
+@pytest.fixture
+def planned_db(two_plans: Path, tmp_path: Path) -> Path:
+    """A copy of ``two_plans`` for one test to change."""
+    db = tmp_path / "p.db"
+    with closing(sqlite3.connect(two_plans)) as source, closing(sqlite3.connect(db)) as copy:
+        source.backup(copy)
+    return db
+
+
+def test_db_downgrade_without_yes_refuses_and_keeps_the_plans(
+    tmp_path: Path, planned_db: Path
+) -> None:
+    tables = _tables(planned_db)
+    done = partnerbot(tmp_path, "db", "downgrade", "base", "--db", str(planned_db))
+    assert done.returncode == 2
+    assert "Traceback" not in done.stderr
+    lines = done.stderr.strip().splitlines()
+    assert len(lines) == 1, lines
+    line = lines[0]
+    # Where it would go, what it would delete, how many plans, and how to go ahead.
+    assert f"from revision {HEAD_REVISION} to base" in line
+    for table in ("answer", "association", "checklist_item", "member", "plan", "task"):
+        assert table in line
+    assert "(2 plans lost)" in line
+    assert "nothing was changed" in line and "--yes" in line
+    assert _plans(planned_db) == 2
+    assert _tables(planned_db) == tables
+
+
+def test_db_downgrade_asks_at_a_terminal(tmp_path: Path, planned_db: Path) -> None:
+    for answer, status in (("no\n", 2), ("yes\n", 0)):
+        primary, secondary = pty.openpty()
+        try:
+            proc = subprocess.Popen(
+                [sys.executable, "-m", "bot", "db", "downgrade", "base", "--db", str(planned_db)],
+                stdin=secondary,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.PIPE,
+                text=True,
+                cwd=REPO,
+                env=clean_env(tmp_path),
+            )
+            os.write(primary, answer.encode())  # typed ahead; read once the question is asked
+            out, err = proc.communicate(timeout=120)
+        finally:
+            os.close(primary)
+            os.close(secondary)
+        assert proc.returncode == status, err
+        assert "(2 plans lost)" in err and "Type yes to go ahead" in err
+        if answer == "no\n":
+            assert "nothing was changed" in err
+            assert _plans(planned_db) == 2
+    assert "was downgraded to base" in out
+    assert "plan" not in _tables(planned_db)
+
+
+def test_db_downgrade_with_yes_goes_ahead(tmp_path: Path, planned_db: Path) -> None:
+    done = partnerbot(tmp_path, "db", "downgrade", "base", "--yes", "--db", str(planned_db))
+    assert done.returncode == 0, done.stderr
+    assert "was downgraded to base" in done.stdout
+    assert _tables(planned_db) <= {"alembic_version"}
+    # Nothing left to undo: one line, status 2.
+    again = partnerbot(tmp_path, "db", "downgrade", "--yes", "--db", str(planned_db))
+    assert again.returncode == 2
+    assert len(again.stderr.strip().splitlines()) == 1
+    assert "cannot be downgraded" in again.stderr
+    up = partnerbot(tmp_path, "db", "upgrade", "--db", str(planned_db))
+    assert up.returncode == 0, up.stderr
+    assert "plan" in _tables(planned_db)

@@ -59,12 +59,13 @@ def test_file_is_read(env, tmp_path):
 token = "{TOKEN}"
 mode = "webhook"
 api_base_url = "http://localhost:8081/bot"
+retry_delay = 0.5
 
 [telegram.webhook]
 listen = "0.0.0.0"
 port = 8080
 url = "https://bot.example.org/hook"
-secret_token = "abc_DEF-123"
+secret_token = "abc_DEF-123_ghi-456"
 path = "/hook"
 
 [database]
@@ -85,11 +86,12 @@ log_level = "debug"
             listen="0.0.0.0",
             port=8080,
             url="https://bot.example.org/hook",
-            secret_token="abc_DEF-123",
+            secret_token="abc_DEF-123_ghi-456",
             path="hook",
         ),
         language="en",
         log_level="DEBUG",
+        retry_delay=0.5,
     )
 
 
@@ -98,7 +100,7 @@ def test_environment_overrides_the_file(env, tmp_path):
         tmp_path,
         """
 [telegram]
-token = "1:from-file"
+token = "1:from-file-from-file-from"
 mode = "polling"
 [telegram.webhook]
 port = 8080
@@ -116,7 +118,7 @@ log_level = "ERROR"
         PARTNERBOT_WEBHOOK_LISTEN="0.0.0.0",
         PARTNERBOT_WEBHOOK_PORT="88",
         PARTNERBOT_WEBHOOK_URL="https://bot.example.org/telegram",
-        PARTNERBOT_WEBHOOK_SECRET="s3cret",
+        PARTNERBOT_WEBHOOK_SECRET="s3cret_s3cret_s3cret",
         PARTNERBOT_LOG_LEVEL="warning",
     )
     settings = load_settings(path, env)
@@ -127,7 +129,7 @@ log_level = "ERROR"
     assert settings.webhook.listen == "0.0.0.0"
     assert settings.webhook.port == 88
     assert settings.webhook.url == "https://bot.example.org/telegram"
-    assert settings.webhook.secret_token == "s3cret"
+    assert settings.webhook.secret_token == "s3cret_s3cret_s3cret"
     assert settings.log_level == "WARNING"
 
 
@@ -155,7 +157,7 @@ BAD = [
     ('[telegram.webhook]\nport = "8443x"\n', {}, "telegram.webhook.port", ["8443x"]),
     (
         None,
-        {"PARTNERBOT_MODE": "webhook", "PARTNERBOT_WEBHOOK_SECRET": "abc"},
+        {"PARTNERBOT_MODE": "webhook", "PARTNERBOT_WEBHOOK_SECRET": "abc_DEF-123_ghi-456"},
         "telegram.webhook.url",
         ["PARTNERBOT_WEBHOOK_URL"],
     ),
@@ -175,8 +177,23 @@ BAD = [
         None,
         {"PARTNERBOT_WEBHOOK_SECRET": "a" * 257},
         "telegram.webhook.secret_token",
-        ["1-256"],
+        ["16-256"],
     ),
+    # Too short to guess-proof, or to redact from logs without garbling them.
+    (
+        None,
+        {"PARTNERBOT_WEBHOOK_SECRET": "x"},
+        "telegram.webhook.secret_token",
+        ["16-256", "PARTNERBOT_WEBHOOK_SECRET"],
+    ),
+    (None, {"PARTNERBOT_TOKEN": "1:abc"}, "telegram.token", ["@BotFather"]),
+    # A PostgreSQL URL without host or database would write into libpq's default database.
+    (None, {"PARTNERBOT_DATABASE_URL": "postgresql+asyncpg://"}, "database.url", ["HOST"]),
+    (None, {"PARTNERBOT_DATABASE_URL": "postgresql://u@h"}, "database.url", ["DBNAME"]),
+    (None, {"PARTNERBOT_DATABASE_URL": "postgresql:///db"}, "database.url", ["host"]),
+    (None, {"PARTNERBOT_RETRY_DELAY": "0"}, "telegram.retry_delay", ["above 0"]),
+    (None, {"PARTNERBOT_RETRY_DELAY": "61"}, "telegram.retry_delay", ["at most 60"]),
+    ("[telegram]\nretry_delay = true\n", {}, "telegram.retry_delay", ["seconds"]),
     (None, {"PARTNERBOT_WEBHOOK_URL": "bot.example.org"}, "telegram.webhook.url", ["https://"]),
     (None, {"PARTNERBOT_API_BASE_URL": "api.telegram.org"}, "telegram.api_base_url", []),
     (None, {"PARTNERBOT_TOKEN": "paste the token here"}, "telegram.token", ["@BotFather"]),
@@ -313,6 +330,7 @@ def test_example_config_loads_as_is_and_with_every_setting_uncommented(env, tmp_
         "token",
         "api_base_url",
         "mode",
+        "retry_delay",
         "listen",
         "port",
         "url",

@@ -505,3 +505,28 @@ def test_undecodable_input_and_a_closed_reader_end_without_a_traceback(tmp_path)
     err = process.stderr.read() if process.stderr else b""
     assert process.wait(timeout=60) == 1
     assert b"Traceback" not in err
+
+
+async def test_tasks_and_due_dates_in_the_console(service):
+    screens: dict[str, str] = {}
+
+    def script() -> Script:
+        screen = yield
+        screen = yield from until(screen, lambda s: not is_question(s))
+        if not is_result(screen):  # the review step: its first action shows the result
+            screen = yield "1"
+        assert is_result(screen)
+        screens["board"] = yield "/tasks"
+        screens["set"] = yield "/due 1 2099-12-24"
+        screens["past"] = yield "/due 1 1.1.2020"
+        screens["usage"] = yield "/due"
+        return
+
+    status, _ = await converse(service, script)
+    assert status == 0
+    assert "\nTask board — 0 of " in screens["board"]
+    assert t("console.board_hint") in screens["board"] and "📅" not in screens["board"]
+    first = next(line for line in screens["set"].splitlines() if line.startswith("1. "))
+    assert first.endswith(" — due 24 Dec 2099")
+    assert "1 Jan 2020 has already passed. Choose today or a later day." in screens["past"]
+    assert t("invalid.due_usage") in screens["usage"]

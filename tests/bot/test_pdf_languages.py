@@ -17,7 +17,8 @@ from flows.texts import format_day, t
 from storage.store import SqlStore
 from tests.flows.languages import LANGUAGES, PARTNER, letters_of, mostly_in_script, play
 
-TODAY = date(2026, 9, 25)
+# A one-day event: the first review falls a week later, on 24 December 2026.
+TODAY = date(2026, 12, 17)
 
 
 def pdf_text(content: bytes) -> str:

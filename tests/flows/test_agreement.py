@@ -12,7 +12,8 @@ import pytest
 from flows import events as ev
 from flows.agreement_text import SECTION_TODOS, markdown
 from flows.conversation import new_plan
-from flows.export import REVIEW_AFTER, agreement, schema
+from flows.export import agreement, schema
+from flows.followup import review_delay
 from flows.model import US, ChecklistRecord, MemberRef, Plan, TaskRecord
 from flows.questionnaire import by_key
 from flows.setup import apply_setup
@@ -73,7 +74,9 @@ def test_a_worked_plan_with_ticks_and_own_items_follows_the_schema() -> None:
     assert doc["parties"]["us"] == {"name": ORG, "contacts": [CONTACT]}
     assert doc["money"]["arrangement"] == "sponsor"  # keys, not labels
     assert t(f"opt.commitment.{doc['money']['our_time']}") == EVENT_WITH_SPONSOR["commitment"]
-    assert doc["period"]["review_dates"] == [(TODAY + REVIEW_AFTER).isoformat()]
+    # A one-day event: its review a week on (90 days for longer ones).
+    delay = review_delay(plan.answers.get("time_span"))
+    assert doc["period"]["review_dates"] == [(TODAY + delay).isoformat()]
 
 
 def test_the_schema_refuses_labels_and_missing_fields() -> None:

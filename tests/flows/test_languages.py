@@ -20,7 +20,8 @@ from flows.texts import FSI, PDI, format_day, t
 from storage.store import SqlStore
 from tests.flows.languages import LANGUAGES, PARTNER, mostly_in_script, play, typed_answer
 
-TODAY = date(2026, 9, 25)  # the first review falls 90 days later: 24 December 2026
+# The plan is a one-day event: its first review falls a week later, on 24 December 2026.
+TODAY = date(2026, 12, 17)
 REVIEW = date(2026, 12, 24)
 
 

@@ -52,6 +52,8 @@ async def test_forget_association_removes_every_row(store: SqlStore) -> None:
         "task": 2,
         "checklist_item": 2,
         "partner_invite": 1,
+        "reminder": 0,
+        "review_answer": 0,
     }
     assert await store.count_rows(GROUP) == kept
 

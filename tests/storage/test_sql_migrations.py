@@ -19,7 +19,7 @@ from storage.store import SqlStore
 from tests.storage.sql_helpers import GROUP
 
 TABLES = set(ALL_TABLES) | set(SERVICE_TABLES)
-HEAD = "0003"
+HEAD = "0004"
 ROOT = Path(__file__).resolve().parents[2]
 
 
@@ -119,8 +119,8 @@ def test_sync_api_outside_an_event_loop(tmp_path) -> None:
     assert asyncio.run(_revision(url)) == "0001"
 
 
-async def test_0003_adds_the_partner_link_and_goes_back(db_url: str) -> None:
-    """0002 -> 0003 keeps a stored invite; 0003 -> 0002 drops only the new columns."""
+async def test_0004_adds_the_partner_link_and_goes_back(db_url: str) -> None:
+    """0003 -> 0004 keeps a stored invite; 0004 -> 0003 drops only the new columns."""
 
     async def columns() -> set[str]:
         engine = make_engine(db_url)
@@ -131,7 +131,7 @@ async def test_0003_adds_the_partner_link_and_goes_back(db_url: str) -> None:
         finally:
             await engine.dispose()
 
-    await migrate.upgrade_async(db_url, "0002")
+    await migrate.upgrade_async(db_url, "0003")
     assert {"revoked_at", "partner_plan_id"}.isdisjoint(await columns())
     engine = make_engine(db_url)
     try:
@@ -155,17 +155,47 @@ async def test_0003_adds_the_partner_link_and_goes_back(db_url: str) -> None:
                     "VALUES (1, 'h', CURRENT_TIMESTAMP)"
                 )
             )
-        await migrate.upgrade_async(db_url)
-        assert await _revision(db_url) == "0003"
+        await migrate.upgrade_async(db_url, "0004")
+        assert await _revision(db_url) == "0004"
         assert {"revoked_at", "partner_plan_id"} <= await columns()
         async with engine.connect() as conn:
             rows = (await conn.execute(text("SELECT token_hash FROM partner_invite"))).all()
             assert [r[0] for r in rows] == ["h"]
-        await migrate.downgrade_async(db_url, "0002")
-        assert await _revision(db_url) == "0002"
+        await migrate.downgrade_async(db_url, "0003")
+        assert await _revision(db_url) == "0003"
         assert {"revoked_at", "partner_plan_id"}.isdisjoint(await columns())
         async with engine.connect() as conn:
             rows = (await conn.execute(text("SELECT token_hash FROM partner_invite"))).all()
             assert [r[0] for r in rows] == ["h"]
+    finally:
+        await engine.dispose()
+
+
+async def test_follow_through_migration_up_and_down(db_url: str) -> None:
+    """0003 adds the follow-through tables and columns on top of 0002, and takes them away."""
+    await migrate.upgrade_async(db_url, "0002")
+    assert "reminder" not in await _tables(db_url)
+    await migrate.upgrade_async(db_url, "0003")
+    assert await _tables(db_url) == TABLES | {"alembic_version"}
+
+    def columns(conn: Connection, table: str) -> set[str]:
+        return {c["name"] for c in inspect(conn).get_columns(table)}
+
+    engine = make_engine(db_url)
+    try:
+        async with engine.connect() as conn:
+            assert {"due_on", "claimed_by_id"} <= await conn.run_sync(columns, "task")
+            assert {"time_zone", "remind_hour", "reminders"} <= await conn.run_sync(
+                columns, "association"
+            )
+    finally:
+        await engine.dispose()
+    await migrate.downgrade_async(db_url, "0002")
+    assert await _revision(db_url) == "0002"
+    assert await _tables(db_url) == TABLES - {"reminder", "review_answer"} | {"alembic_version"}
+    engine = make_engine(db_url)
+    try:
+        async with engine.connect() as conn:
+            assert "due_on" not in await conn.run_sync(columns, "task")
     finally:
         await engine.dispose()

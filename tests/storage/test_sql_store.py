@@ -73,6 +73,8 @@ async def test_create_then_current_plan_round_trips(store: SqlStore) -> None:
         "task": 0,
         "checklist_item": 0,
         "partner_invite": 0,
+        "reminder": 0,
+        "review_answer": 0,
     }
 
 

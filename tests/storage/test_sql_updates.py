@@ -65,7 +65,7 @@ async def test_schema_revision_in_one_query(db_url: str) -> None:
         assert await store.schema_revision() == "0001"
         assert migrate.behind("0001")
         await migrate.upgrade_async(db_url)
-        assert await store.schema_revision() == migrate.HEAD_REVISION == "0003"
+        assert await store.schema_revision() == migrate.HEAD_REVISION == "0004"
         async with store.engine.connect() as conn:
             count = select(func.count()).select_from(TelegramUpdateRow)
             assert (await conn.execute(count)).scalar_one() == 0

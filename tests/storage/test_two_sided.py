@@ -323,6 +323,45 @@ async def test_one_shared_board_each_side_its_own_tasks(store: SqlStore) -> None
     assert after[their_task].claimed_by == "Yusuf"
 
 
+async def test_due_days_on_the_shared_board_each_side_its_own(
+    store: SqlStore, query: Query
+) -> None:
+    from datetime import date
+
+    from flows.model import PARTNER, US
+    from flows.tasks import is_joint
+    from flows.texts import format_day
+    from storage.models import ReminderRow
+
+    service = PlanningService(store, clock=Clock())
+    code = await invited(service)
+    await service.join(THEM, YUSUF, code)
+    await play(service, THEM, YUSUF, THEIRS)
+    await service.handle(HOST, ANNA, ev.ShowTasks())  # the board becomes the merged split
+    tasks = {task.key: task for task in await _board_tasks(store)}
+    their_task = next(k for k, x in tasks.items() if x.owner == PARTNER and not is_joint(x))
+    our_task = next(k for k, x in tasks.items() if x.owner == US and not is_joint(x))
+
+    before = await _board_tasks(store)
+    refused = await service.handle(THEM, YUSUF, ev.SetDue(our_task, "2026-05-20"))
+    assert refused.text == t_("two.not_your_task")
+    assert await _board_tasks(store) == before
+
+    await service.handle(THEM, YUSUF, ev.ClaimTask(their_task))
+    dated = await service.handle(THEM, YUSUF, ev.SetDue(their_task, "2026-05-20"))
+    assert dated.kind == kinds.BOARD
+    after = {task.key: task for task in await _board_tasks(store)}
+    # The partner's due day and claim are stored on the one board, the other tasks untouched.
+    assert after[their_task].due_on == "2026-05-20"
+    assert after[their_task].claimed_by == "Yusuf" and after[their_task].claimed_by_id == "7"
+    assert after[our_task] == tasks[our_task]
+    # The inviting side sees the day, and its plan owes the reminders of it.
+    ours = await service.handle(HOST, ANNA, ev.ShowTasks())
+    assert format_day(date(2026, 5, 20), "en") in ours.text
+    rows = await query(select(ReminderRow.task_key))
+    assert their_task in {r[0] for r in rows}
+
+
 def t_(key: str) -> str:
     from flows.texts import t
 

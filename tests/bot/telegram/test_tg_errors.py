@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import logging
+import sqlite3
+from contextlib import closing
 from typing import Any
 
 import pytest
+from sqlalchemy.engine import make_url
 from tg_support import TOKEN, Bot, current_plan, snapshot
 
 from bot.telegram.delivery import blocked_chats
@@ -155,10 +158,34 @@ async def test_an_unexpected_error_keeps_the_state(
 
     monkeypatch.setattr(bot.service, "handle", broken)
     await member.tap(question, buttons(question)[0][1])
-    assert member.toasts()[-1] is None  # the tap is answered even so
+    assert member.toasts()[-1] == t("ui.not_saved")  # answered even so, and honestly
     assert member.texts()[-1] == t("ui.error")
+    assert "safe" not in t("ui.error")  # nothing was stored: the follow-up does not claim it
     assert any(r.exc_info and r.levelno == logging.ERROR for r in caplog.records)
     monkeypatch.undo()
     assert await snapshot(store, member.chat_id) == before
     await member.tap(question, buttons(question)[0][1])  # the same button works afterwards
+    assert (await current_plan(store, member.chat_id)).state == "target_benefit"  # type: ignore[union-attr]
+
+
+async def test_a_tap_whose_write_fails_says_not_saved(bot: Bot, store: Any, db_url: str) -> None:
+    """The database refuses the write (as when locked, full or read-only): the toast says the
+    tap was not saved, the follow-up does not call the answer safe, and nothing changed."""
+    member = bot.member
+    question = await _to_second_question(bot)
+    before = await snapshot(store, member.chat_id)
+    path = make_url(db_url).database
+    assert path is not None
+    with closing(sqlite3.connect(path)) as other:  # another program's doing, not ours
+        other.execute(
+            "CREATE TRIGGER refuse BEFORE UPDATE ON plan BEGIN SELECT RAISE(ABORT, 'disk I/O "
+            "error'); END"
+        )
+    await member.tap(question, buttons(question)[0][1])
+    assert member.toasts()[-1] == t("ui.not_saved")
+    assert member.texts()[-1] == t("ui.error")
+    assert await snapshot(store, member.chat_id) == before
+    with closing(sqlite3.connect(path)) as other:
+        other.execute("DROP TRIGGER refuse")
+    await member.tap(question, buttons(question)[0][1])  # tried again, it is stored
     assert (await current_plan(store, member.chat_id)).state == "target_benefit"  # type: ignore[union-attr]

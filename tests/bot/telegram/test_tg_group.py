@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import logging
 import time
 from typing import Any
 
@@ -256,7 +257,7 @@ async def test_group_messages_are_paced_to_telegrams_limit(
 
 
 async def test_simultaneous_taps_apply_once_and_the_loser_is_told_who_won(
-    bot: Bot, store: Any
+    bot: Bot, store: Any, caplog: pytest.LogCaptureFixture
 ) -> None:
     assert isinstance(bot.app.update_processor, ChatOrderedUpdateProcessor)
     assert bot.app.update_processor.max_concurrent_updates > 1  # concurrent updates are on
@@ -285,6 +286,11 @@ async def test_simultaneous_taps_apply_once_and_the_loser_is_told_who_won(
     toast = toast_for(bot, taps[loser].callback_query.id)  # type: ignore[union-attr]
     assert toast is not None and winner in toast and "/back" in toast
     assert toast in (t("ui.conflict_by", name=winner), t("ui.stale_by", name=winner))
+    # An ordinary race, not a forged button: nothing at WARNING; a lost write is an INFO line.
+    assert not [r.getMessage() for r in caplog.records if r.levelno >= logging.WARNING]
+    if toast == t("ui.conflict_by", name=winner):
+        races = [r for r in caplog.records if r.getMessage().startswith("Lost a race")]
+        assert [r.levelno for r in races] == [logging.INFO]
 
 
 async def test_one_chats_updates_run_in_order_through_the_update_processor(

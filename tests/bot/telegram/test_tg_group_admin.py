@@ -11,7 +11,7 @@ from tg_support import Bot, current_plan, snapshot
 
 from bot.telegram.admin import FORGET_TTL
 from bot.telegram.callback_data import ForgetData, encode_forget
-from bot.telegram.offline import Member, buttons, chat_dict
+from bot.telegram.offline import Member, buttons, chat_dict, timed_out
 from bot.telegram.refs import GROUP_ANONYMOUS_BOT
 from flows.model import ChatRef
 from flows.texts import t
@@ -216,3 +216,26 @@ async def test_a_well_formed_unknown_payload_is_an_invite_that_does_not_exist(
     await aino.say("/start invite_abc")
     assert aino.texts() == [t("two.code_unknown")]
     assert await current_plan(store, aino.chat_id) is None
+
+
+async def test_an_admin_check_that_cannot_reach_telegram_says_try_again(
+    bot: Bot, store: Any
+) -> None:
+    anna = member(bot, ANNA, "Anna")
+    bot.request.member_status[(GROUP, ANNA)] = "administrator"
+    await anna.say("/plan")
+    before = await plan_of(store)
+    bot.request.fail("getChatMember", timed_out(), timed_out())
+    await anna.say("/restart")
+    assert anna.texts()[-1] == t("ui.admin_check_failed")  # not "admins only"
+    assert await plan_of(store) == before
+    await anna.say("/forget")
+    assert anna.texts()[-1] == t("ui.admin_check_failed")
+    await anna.say("/forget")  # Telegram answers again: she is an administrator
+    confirm = anna.last()
+    assert confirm["text"] == t("ui.forget_confirm")
+    bot.request.fail("getChatMember", timed_out())
+    tap = anna.tap_update(confirm, dict(buttons(confirm))[t("ui.forget_yes")])
+    await anna.send(tap)
+    assert toast_for(bot, tap.callback_query.id) == t("ui.admin_check_failed")  # type: ignore[union-attr]
+    assert await plan_of(store) == before

@@ -33,7 +33,7 @@ from tests.conftest import _drop_tables, run_in_thread
 
 pytestmark = [pytest.mark.postgres, pytest.mark.usefixtures("roomy_group_limit")]
 
-WAIT = 10.0  # seconds to wait for both instances to queue up on the plan row
+WAIT = 60.0  # seconds to wait for both instances to queue up on the plan row
 
 
 @pytest.fixture

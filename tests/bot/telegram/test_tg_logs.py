@@ -4,13 +4,26 @@ from __future__ import annotations
 
 import io
 import logging
+from collections.abc import Iterator
+from datetime import UTC, date, datetime
+from pathlib import Path
 
 import pytest
 from tg_support import TOKEN
 
-from bot.telegram.logs import REDACTED, TokenFilter, protect_logs
+from bot.logs import (
+    MIN_SECRET,
+    REDACTED,
+    TokenFilter,
+    protect_logs,
+    quiet_libraries,
+    setup_logging,
+)
+from flows.conversation import new_plan
+from flows.export import agreement
 
 URL = f"https://api.telegram.org/bot{TOKEN}/sendMessage"
+AGREEMENT = agreement(new_plan(), [], [], date(2026, 1, 1), datetime(2026, 1, 1, tzinfo=UTC))
 
 
 @pytest.fixture
@@ -75,3 +88,49 @@ def test_protect_logs_quiets_httpx_and_guards_handlers(
     assert "HTTP Request" not in text
     assert f"Network error on https://api.telegram.org/bot{REDACTED}/sendMessage" in text
     assert TOKEN not in text
+
+
+@pytest.fixture
+def configured() -> Iterator[io.StringIO]:
+    """The root logger as ``partnerbot run`` sets it up (at INFO), writing to a string."""
+    root = logging.getLogger()
+    saved = (list(root.handlers), root.level)
+    stream = io.StringIO()
+    setup_logging("INFO", [TOKEN, "a-webhook-secret-of-length"], stream)
+    yield stream
+    root.handlers[:] = saved[0]
+    root.setLevel(saved[1])
+    quiet_libraries(logging.WARNING)
+
+
+def test_third_party_chatter_stays_out_of_info_logs(
+    configured: io.StringIO, tmp_path: Path
+) -> None:
+    from bot.pdf import agreement_pdf
+    from storage import migrate
+
+    migrate.upgrade(f"sqlite+aiosqlite:///{tmp_path / 'p.db'}")  # Alembic: 3+ lines at INFO
+    assert agreement_pdf(AGREEMENT).startswith(b"%PDF")  # fontTools: dozens of lines at INFO
+    logging.getLogger("bot").info("our own line")
+    assert configured.getvalue().splitlines()[-1].endswith("bot: our own line")
+    assert len(configured.getvalue().splitlines()) == 1, configured.getvalue()
+
+
+def test_short_strings_are_not_redacted_inside_words(configured: io.StringIO) -> None:
+    # A secret under MIN_SECRET characters is refused by the settings; should one reach the
+    # filter anyway it is left alone rather than cut out of unrelated words.
+    handler = logging.StreamHandler(stream := io.StringIO())
+    handler.addFilter(TokenFilter(["a", TOKEN]))
+    handler.handle(logging.makeLogRecord({"msg": f"a plan at bot{TOKEN}/x"}))
+    assert stream.getvalue() == f"a plan at bot{REDACTED}/x\n"
+    assert MIN_SECRET >= 16
+
+
+def test_below_debug_an_error_is_one_line(configured: io.StringIO) -> None:
+    try:
+        raise RuntimeError(f"boom at bot{TOKEN}/getMe")
+    except RuntimeError:
+        logging.getLogger("bot").exception("failed")
+    lines = configured.getvalue().splitlines()
+    assert len(lines) == 1
+    assert lines[0].endswith(f"failed (RuntimeError: boom at bot{REDACTED}/getMe)")

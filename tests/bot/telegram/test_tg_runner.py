@@ -11,13 +11,13 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from tg_fake_api import FakeBotApi
+from tg_fake_api import FakeBotApi, plan_update
 from tg_support import TOKEN, current_plan, make_settings
 
 from bot.config import ConfigError, Settings
+from bot.logs import protect_logs
 from bot.telegram import run_bot
 from bot.telegram.app import build_application
-from bot.telegram.logs import protect_logs
 from bot.telegram.offline import Member
 from flows.texts import t
 
@@ -77,19 +77,7 @@ def test_run_bot_polls_the_base_url_from_the_environment(tmp_path: Path) -> None
     )
     with FakeBotApi() as api:
         env["PARTNERBOT_API_BASE_URL"] = api.base_url
-        api.updates.append(
-            {
-                "update_id": 1,
-                "message": {
-                    "message_id": 1,
-                    "date": int(time.time()),
-                    "chat": {"id": 4242, "type": "private", "first_name": "Aino"},
-                    "from": {"id": 4242, "is_bot": False, "first_name": "Aino"},
-                    "text": "/plan",
-                    "entities": [{"type": "bot_command", "offset": 0, "length": 5}],
-                },
-            }
-        )
+        api.updates.append(plan_update())
         # Output goes to files: DEBUG logs fill a pipe's buffer long before the test reads it,
         # and a child blocked on a full pipe never answers.
         out_path, err_path = tmp_path / "out.txt", tmp_path / "err.txt"
@@ -103,7 +91,7 @@ def test_run_bot_polls_the_base_url_from_the_environment(tmp_path: Path) -> None
                 text=True,
             )
             try:
-                deadline = time.monotonic() + 30
+                deadline = time.monotonic() + 60
                 while not api.sent() and time.monotonic() < deadline and proc.poll() is None:
                     time.sleep(0.05)
                 assert api.sent(), "the bot never answered the /plan update"

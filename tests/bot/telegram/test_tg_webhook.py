@@ -9,6 +9,7 @@ import time
 from typing import Any
 
 import httpx
+from tg_fake_api import plan_update
 from tg_support import Bot, current_plan, make_settings
 
 from bot.config import WebhookSettings
@@ -24,27 +25,13 @@ def _free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-async def _wait_for(predicate: Any, timeout: float = 5.0) -> bool:
+async def _wait_for(predicate: Any, timeout: float = 60.0) -> bool:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if predicate():
             return True
         await asyncio.sleep(0.02)
     return bool(predicate())
-
-
-def _start_update(update_id: int, chat_id: int) -> dict[str, Any]:
-    return {
-        "update_id": update_id,
-        "message": {
-            "message_id": 1,
-            "date": int(time.time()),
-            "chat": {"id": chat_id, "type": "private", "first_name": "Aino"},
-            "from": {"id": chat_id, "is_bot": False, "first_name": "Aino"},
-            "text": "/plan",
-            "entities": [{"type": "bot_command", "offset": 0, "length": 5}],
-        },
-    }
 
 
 def test_webhook_options() -> None:
@@ -81,7 +68,7 @@ async def test_webhook_checks_the_secret_token(make_bot: Any, store: Any) -> Non
         async with httpx.AsyncClient(trust_env=False, timeout=5) as client:
             wrong = await client.post(
                 url,
-                content=json.dumps(_start_update(1, 111)),
+                content=json.dumps(plan_update(111, update_id=1)),
                 headers={
                     "Content-Type": "application/json",
                     "X-Telegram-Bot-Api-Secret-Token": "not-the-secret",
@@ -89,12 +76,12 @@ async def test_webhook_checks_the_secret_token(make_bot: Any, store: Any) -> Non
             )
             missing = await client.post(
                 url,
-                content=json.dumps(_start_update(2, 111)),
+                content=json.dumps(plan_update(111, update_id=2)),
                 headers={"Content-Type": "application/json"},
             )
             right = await client.post(
                 url,
-                content=json.dumps(_start_update(3, 222)),
+                content=json.dumps(plan_update(222, update_id=3)),
                 headers={
                     "Content-Type": "application/json",
                     "X-Telegram-Bot-Api-Secret-Token": SECRET,

@@ -350,16 +350,17 @@ async def test_a_group_member_claims_and_completes_a_task(bot: Bot, store: Any) 
     for n, task in enumerate(tasks[: checklist.PAGE_SIZE], 1):  # each task, its owner party
         line = t("board.line", number=n, task=t(f"task.{task.key}"), owner=owner_text(task, "en"))
         assert line in board["text"].splitlines()
-    # One row per task: its short name to tick it, then ✋ for a task of ours nobody took.
+    # One row per task: its short name to tick it, 📅 for its due date, then ✋ for a task of
+    # ours nobody took.
     rows = board["reply_markup"]["inline_keyboard"]
     row = rows[number - 1]
-    assert [b["text"] for b in row] == [f"☐ {number}. {t(f'task_short.{ours.key}')}", "✋"]
-    assert len(rows[tasks.index(theirs)]) == 1  # the partner's task: no ✋
-    claim = row[1]["callback_data"]
+    assert [b["text"] for b in row] == [f"☐ {number}. {t(f'task_short.{ours.key}')}", "📅", "✋"]
+    assert len(rows[tasks.index(theirs)]) == 2  # the partner's task: no ✋
+    claim = row[2]["callback_data"]
 
     await lukasz.tap(board, claim)
     now = current(lukasz, board)
-    assert len(now["reply_markup"]["inline_keyboard"][number - 1]) == 1
+    assert len(now["reply_markup"]["inline_keyboard"][number - 1]) == 2
     party = t("board.claimed", party=t("party.us"), name="Łukasz")
     assert party.startswith("Łukasz")
     assert t("board.line", number=number, task=name, owner=party) in now["text"].splitlines()

@@ -128,7 +128,7 @@ async def test_export_sends_the_agreement_as_a_message_and_a_pdf(doc_bot: Bot, s
     await lukasz.say("/tasks")
     board = lukasz.last()
     row = board["reply_markup"]["inline_keyboard"][tasks.index(ours)]
-    await lukasz.tap(board, row[1]["callback_data"])  # ✋ beside the task
+    await lukasz.tap(board, row[-1]["callback_data"])  # ✋ at the end of the task's row
     await anna.say(f"/setup name {ORG}")
     assert anna.texts()[-1] == t("setup.name_saved", value=ORG)
     await lukasz.say(f"/setup contact {CONTACT}")

@@ -6,6 +6,7 @@ import json
 import threading
 import time
 from collections import deque
+from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs
@@ -13,20 +14,39 @@ from urllib.parse import parse_qs
 from bot.telegram.offline import BOT_USER, chat_dict
 
 
+def plan_update(chat_id: int = 4242, update_id: int = 1) -> dict[str, Any]:
+    """The update of a member sending /plan in a private chat, as Telegram sends it."""
+    return {
+        "update_id": update_id,
+        "message": {
+            "message_id": 1,
+            "date": int(time.time()),
+            "chat": {"id": chat_id, "type": "private", "first_name": "Aino"},
+            "from": {"id": chat_id, "is_bot": False, "first_name": "Aino"},
+            "text": "/plan",
+            "entities": [{"type": "bot_command", "offset": 0, "length": 5}],
+        },
+    }
+
+
 class FakeBotApi:
     """Answers getMe, sendMessage, getUpdates (from a queue) and the rest with ``true``.
 
     ``errors[method] = (code, description)`` makes a method fail as Telegram would; while
     ``sending`` is cleared, sendMessage waits (a slow Telegram, to keep updates in flight).
+    ``failures`` are HTTP statuses to answer the next requests with, one each, before answering
+    normally (500: a broken server; 401: what Telegram says to a token it does not know; 0: a
+    200 whose body is not JSON, which no Bot API sends).
     """
 
-    def __init__(self) -> None:
+    def __init__(self, port: int = 0, failures: tuple[int, ...] = ()) -> None:
         self.requests: list[tuple[str, dict[str, Any]]] = []  # (path, params)
         self.updates: deque[dict[str, Any]] = deque()
         self.errors: dict[str, tuple[int, str]] = {}
         self.webhook_url = ""  # what getWebhookInfo reports
         self.sending = threading.Event()
         self.sending.set()
+        self.failures: deque[int] = deque(failures)
         self._lock = threading.Lock()
         self._message_id = 500
         api = self
@@ -41,14 +61,23 @@ class FakeBotApi:
                     api.sending.wait(timeout=60)
                 with api._lock:
                     api.requests.append((self.path, params))
+                    status = api.failures.popleft() if api.failures else 200
                 code, description = api.errors.get(method, (200, ""))
-                if code != 200:
+                if status == 0:
+                    status, payload = 200, b"<html>not the Bot API</html>"
+                elif status != 200:
+                    description = HTTPStatus(status).phrase
+                    payload = json.dumps(
+                        {"ok": False, "error_code": status, "description": description}
+                    ).encode()
+                elif code != 200:
+                    status = code
                     error = {"ok": False, "error_code": code, "description": description}
                     payload = json.dumps(error).encode()
                 else:
                     result = api._answer(method, params)
                     payload = json.dumps({"ok": True, "result": result}).encode()
-                self.send_response(code)
+                self.send_response(status)
                 self.send_header("Content-Type", "application/json")
                 self.send_header("Content-Length", str(len(payload)))
                 self.end_headers()
@@ -59,7 +88,7 @@ class FakeBotApi:
             def log_message(self, format: str, *args: Any) -> None:
                 pass  # keep test output clean
 
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.server = ThreadingHTTPServer(("127.0.0.1", port), Handler)
         self.port = int(self.server.server_address[1])
         self._thread = threading.Thread(target=self.server.serve_forever, daemon=True)
 
