@@ -52,6 +52,20 @@ RESOURCES: tuple[str, ...] = (
     "equipment",
 )
 
+# Option lists that both halves of a plan ask (ours, and the partner's own "p_" questions).
+VALUE_CONFLICTS: tuple[str, ...] = ("none", "tobacco", "alcohol", "gambling", "other")
+TIME_SPANS: tuple[str, ...] = ("one_day", "campaign", "about_year", "ongoing", "several_years")
+MONEY_OPTIONS: tuple[str, ...] = (
+    "none",
+    "shared_costs",
+    "sponsor",
+    "member_offers",
+    "joint_product",
+    "sales_share",
+    "joint_funding",
+)
+COMMITMENTS: tuple[str, ...] = ("few_hours", "some_days", "monthly", "substantial")
+
 Weights = Mapping[str, Mapping[str, int]]
 
 
@@ -270,7 +284,7 @@ QUESTIONS: tuple[Question, ...] = (
         "value_conflict",
         CHOICE,
         PARTNER_SIDE,
-        ("none", "tobacco", "alcohol", "gambling", "other"),
+        VALUE_CONFLICTS,
         when=Either(
             (
                 When("partner_kind", any_of=("company",)),
@@ -324,7 +338,7 @@ QUESTIONS: tuple[Question, ...] = (
         "time_span",
         CHOICE,
         THE_PLAN,
-        ("one_day", "campaign", "about_year", "ongoing", "several_years"),
+        TIME_SPANS,
         weights=_w(
             one_day={E: 4},
             campaign={A: 3, C: 2, E: 1},  # "a few weeks"; the key is kept for stored plans
@@ -362,15 +376,7 @@ QUESTIONS: tuple[Question, ...] = (
         "money",
         CHOICE,
         TIME_AND_MONEY,
-        (
-            "none",
-            "shared_costs",
-            "sponsor",
-            "member_offers",
-            "joint_product",
-            "sales_share",
-            "joint_funding",
-        ),
+        MONEY_OPTIONS,
         weights=_w(
             none={I: 1, A: 1},
             shared_costs={E: 2},
@@ -385,7 +391,7 @@ QUESTIONS: tuple[Question, ...] = (
         "commitment",
         CHOICE,
         TIME_AND_MONEY,
-        ("few_hours", "some_days", "monthly", "substantial"),
+        COMMITMENTS,
         weights=_w(
             few_hours={I: 2},
             some_days={E: 2, A: 1},
@@ -427,7 +433,7 @@ QUESTIONS: tuple[Question, ...] = (
         "p_value_conflict",
         CHOICE,
         PARTNER_SIDE,
-        ("none", "tobacco", "alcohol", "gambling", "other"),
+        VALUE_CONFLICTS,
         option_set="value_conflict",
         side=THEIRS,
     ),
@@ -435,7 +441,7 @@ QUESTIONS: tuple[Question, ...] = (
         "p_time_span",
         CHOICE,
         THE_PLAN,
-        ("one_day", "campaign", "about_year", "ongoing", "several_years"),
+        TIME_SPANS,
         option_set="time_span",
         side=THEIRS,
     ),
@@ -443,15 +449,7 @@ QUESTIONS: tuple[Question, ...] = (
         "p_money",
         CHOICE,
         TIME_AND_MONEY,
-        (
-            "none",
-            "shared_costs",
-            "sponsor",
-            "member_offers",
-            "joint_product",
-            "sales_share",
-            "joint_funding",
-        ),
+        MONEY_OPTIONS,
         option_set="money",
         side=THEIRS,
     ),
@@ -459,7 +457,7 @@ QUESTIONS: tuple[Question, ...] = (
         "p_commitment",
         CHOICE,
         TIME_AND_MONEY,
-        ("few_hours", "some_days", "monthly", "substantial"),
+        COMMITMENTS,
         option_set="commitment",
         side=THEIRS,
     ),
