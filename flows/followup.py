@@ -125,6 +125,16 @@ def task_reminders(
     return due
 
 
+def reminders_moved(before: list[TaskRecord], after: list[TaskRecord]) -> bool:
+    """Whether a change of the tasks changes their reminders: a due day set, moved or
+    cleared, or a task with one done or undone. A claim alone moves none."""
+
+    def due(tasks: list[TaskRecord]) -> set[tuple[str, str]]:
+        return {(t.key, t.due_on) for t in tasks if t.due_on and not t.done_by}
+
+    return due(before) != due(after)
+
+
 def review_delay(time_span: str | None) -> timedelta:
     """How long after finishing the plan its review falls: a week for a one-day event."""
     return ONE_DAY_REVIEW_AFTER if time_span == "one_day" else REVIEW_AFTER

@@ -51,6 +51,10 @@ class PlanSession(Protocol):
         to it), ``answers`` are appended to the history, and when ``tasks`` (``checklist``) is
         given the plan's tasks (checklist items) are replaced by it, in order. Returns False,
         writing nothing, when another writer got there first.
+
+        A save of the plan alone (no tasks, no checklist) that is the session's first write is
+        the event's one write: it is stored when this returns, even if the event fails later,
+        and the session takes no more writes (one round trip on PostgreSQL).
         """
 
     async def tasks(self, plan_id: int) -> list[TaskRecord]:

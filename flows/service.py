@@ -13,7 +13,7 @@ from flows import twosided
 from flows.checklist import items as checklist_items
 from flows.conversation import apply, new_plan
 from flows.export import agreement
-from flows.followup import REVIEW, local_today, review_next, valid_zone
+from flows.followup import REVIEW, local_today, reminders_moved, review_next, valid_zone
 from flows.model import DONE, PARTNER, ChatRef, Invite, MemberRef, Plan
 from flows.ports import PlanSession, PlanStore
 from flows.questionnaire import OURS, THEIRS, first_unanswered, partner_half_answers, side_of
@@ -175,7 +175,7 @@ class PlanningService:
                 saved = await session.save_plan(
                     plan, seen, member, tasks=outcome.tasks, checklist=outcome.checklist
                 )
-                if saved and outcome.tasks is not None:  # due days may have moved
+                if saved and outcome.tasks is not None and reminders_moved(tasks, outcome.tasks):
                     await session.schedule_follow_up(plan, outcome.tasks, clock)
                 reply = replace(outcome.reply, version=plan.version)
                 return _in(reply, plan.language) if saved else None
@@ -204,7 +204,7 @@ class PlanningService:
         (and the joint ones). Once both halves are done the board is the merged split; claims
         and ticks of tasks that stay are kept."""
         assert host.id is not None
-        tasks = await session.tasks(host.id)
+        tasks = stored = await session.tasks(host.id)
         merged = host.status == DONE and partner.status == DONE
         refresh = merged and not host.meta.get(MERGED_BOARD)
         if refresh:
@@ -224,7 +224,8 @@ class PlanningService:
             return _in(outcome.reply, viewer.language)
         changed = twosided.from_viewer(outcome.tasks or view, tasks)
         saved = await session.save_plan(host, host.version, member, tasks=changed)
-        if saved:  # the inviting side's plan holds the board, and so its reminders
+        # The inviting side's plan holds the board, and so its reminders.
+        if saved and reminders_moved(stored, changed):
             await session.schedule_follow_up(host, changed, clock)
         reply = replace(outcome.reply, version=viewer.version)
         return _in(reply, viewer.language) if saved else None

@@ -1,11 +1,12 @@
 """The PostgreSQL driver of the per-event path: asyncpg, with asyncpg's own pool.
 
-One answer is four round trips: the read (outside a transaction), BEGIN, one statement that
-writes everything (``save_all``: the version-checked UPDATE, the member row and the answers,
-written only from the row the UPDATE returned) and COMMIT. asyncpg prepares each statement
-once per connection and then only binds it. BEGIN and COMMIT stay: asyncpg sends one
-statement at a time, and a save committed on its own could not be rolled back when the event
-fails after it. On release the pool only rolls back an open transaction; its default reset
+An answer is two round trips: the read (outside a transaction), then one statement that writes
+everything (``save_all``: the version-checked UPDATE, the member row, the answers and, on the
+task board, the tasks, written only from the row the UPDATE returned), which commits in its
+own implicit transaction when it is the event's one write (``StoreSession.save_plan``). Events
+that write more (a new plan, reminders after a due day moved) keep BEGIN and COMMIT: asyncpg
+sends one statement at a time. asyncpg prepares each statement once per connection and then
+only binds it. On release the pool only rolls back an open transaction; its default reset
 (``RESET ALL``, ``UNLISTEN``, ...) would be one more round trip per event.
 """
 

@@ -34,6 +34,12 @@ OPEN = "open"
 CLOSED = "closed"
 # A review's reminder row names no task.
 NO_TASK = ""
+# The columns of an answer and of a task row, as storage.statements writes them.
+ANSWER_COLUMNS = ("question", "value", "member_external_id", "member_name")
+TASK_COLUMNS = (
+    *("key", "phase", "owner", "resource", "claimed_by", "done", "done_by", "done_at"),
+    *("claimed_by_id", "due_on"),
+)
 
 
 class Driver(Protocol):
@@ -101,6 +107,7 @@ class StoreSession:
         self._members = members
         self._association_id: int | None = None
         self.writing = False  # the transaction is open
+        self.committed = False  # a save committed alone: no more writes in this session
         # Members written in this transaction; the store caches them once it has committed.
         self.new_members: list[tuple[int, str, str]] = []
 
@@ -187,7 +194,12 @@ class StoreSession:
     ) -> bool:
         if plan.id is None:
             raise ValueError("save_plan needs a stored plan; use create_plan first")
-        await self.begin()
+        # A save of the plan alone that opens the session's writing is the event's one write
+        # (flows.ports says so): it commits on its own. On PostgreSQL that is one round trip,
+        # the statement's implicit transaction, instead of BEGIN, save, COMMIT.
+        alone = not self.writing and tasks is None and checklist is None
+        if not alone or self._driver.dialect != "postgresql":
+            await self.begin()
         driver = self._driver
         now = driver.stamp(datetime.now(UTC))
         name, params = self._scoped("save_plan")
@@ -205,40 +217,41 @@ class StoreSession:
         ]
         entry = (self._association_id or 0, member.user_id, member.name)
         if driver.dialect == "postgresql":
-            # One round trip: the member and the answers are written from the row the
+            # One statement: the member and the answers are written from the row the
             # version-checked UPDATE returned, or not at all.
             write_member = self._association_id is None or self._unknown(entry)
-            columns = ("question", "value", "member_external_id", "member_name")
-            rows = await self._rows(
+            saved = await self._rows(
                 name.replace("save_plan", "save_all"),
                 **params,
                 member_id=member.user_id,
                 member_name=member.name,
                 write_member=write_member,
-                **{f"answer_{c}": [row[c] for row in history] for c in columns},
+                **_arrays("answer", ANSWER_COLUMNS, history),
+                write_tasks=tasks is not None,
+                **_arrays("task", TASK_COLUMNS, [_task_texts(t) for t in tasks or ()]),
             )
-            if not rows:
-                return False
-            self._association_id = rows[0][0]
-            if write_member:
-                self.new_members.append((rows[0][0], member.user_id, member.name))
+            tasks = None  # written
+            if saved and write_member:
+                self.new_members.append((saved[0][0], member.user_id, member.name))
         else:
             # The one version-checked statement that decides between concurrent writers.
-            rows = await self._rows(name, **params)
-            if not rows:
-                return False
-            self._association_id = rows[0][0]
-            await self._ensure_member(rows[0][0], member)
-            if history:
-                await driver.run_many(self._conn, "insert_answer", history)
-        if tasks is not None:
-            rows = [_row(t, driver, done=t.done_by is not None) for t in tasks]
-            await self._replace("task", plan.id, rows)
-        if checklist is not None:
-            items = [_row(i, driver, custom=i.custom) for i in checklist]
-            await self._replace("checklist_item", plan.id, items)
-        plan.version = seen_version + 1
-        return True
+            saved = await self._rows(name, **params)
+            if saved:
+                await self._ensure_member(saved[0][0], member)
+                if history:
+                    await driver.run_many(self._conn, "insert_answer", history)
+        if saved:
+            self._association_id = saved[0][0]
+            if tasks is not None:
+                rows = [_row(t, driver, done=t.done_by is not None) for t in tasks]
+                await self._replace("task", plan.id, rows)
+            if checklist is not None:
+                items = [_row(i, driver, custom=i.custom) for i in checklist]
+                await self._replace("checklist_item", plan.id, items)
+            plan.version = seen_version + 1
+        if alone:
+            await self.commit()
+        return bool(saved)
 
     async def _replace(self, table: str, plan_id: int, rows: list[dict[str, Any]]) -> None:
         """The plan's rows of ``table`` become ``rows``, in this order."""
@@ -471,10 +484,20 @@ class StoreSession:
     # -- helpers ----------------------------------------------------------------------------
 
     async def begin(self) -> None:
+        if self.committed:
+            raise RuntimeError("this session's save committed alone: it was the event's last write")
         if not self.writing:
             # SQLite: waits (without blocking the loop) for the write lock.
             await self._driver.begin(self._conn)
             self.writing = True
+
+    async def commit(self) -> None:
+        """End the session's writing: what it wrote is stored now (no-op on PostgreSQL's save
+        alone, which committed as it ran); no more writes follow."""
+        if self.writing:
+            await self._driver.end(self._conn, commit=True)
+            self.writing = False
+        self.committed = True
 
     def _unknown(self, entry: tuple[int, str, str]) -> bool:
         return entry not in self.new_members and not self._members.knows(*entry)
@@ -527,6 +550,15 @@ def _plan_values(plan: Plan) -> dict[str, Any]:
         "new_answers": json.dumps(plan.answers),
         "new_meta": json.dumps(plan.meta),
     }
+
+
+def _arrays(table: str, columns: Sequence[str], rows: Sequence[Mapping[str, Any]]) -> dict:
+    """PostgreSQL's ``save_all`` takes the rows of a table as one text array per column."""
+    return {f"{table}_{c}": [row[c] for row in rows] for c in columns}
+
+
+def _task_texts(task: TaskRecord) -> dict[str, Any]:
+    return {**vars(task), "done": str(task.done_by is not None).lower()}
 
 
 def _answer(row: Any) -> AnswerRecord:

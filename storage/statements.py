@@ -35,6 +35,7 @@ from sqlalchemy import (
 from sqlalchemy.dialects import postgresql, sqlite
 
 from storage.models import Base
+from storage.session import ANSWER_COLUMNS, TASK_COLUMNS
 
 tables = Base.metadata.tables
 association, member, plan = tables["association"], tables["member"], tables["plan"]
@@ -69,13 +70,10 @@ def _chat_association() -> Any:
 
 SCOPES = {"id": lambda: p("scope_id"), "chat": _chat_association}
 
-TASK_COLUMNS = (
-    *("key", "phase", "owner", "resource", "claimed_by", "done_by", "done_at"),
-    *("claimed_by_id", "due_on"),
-)
+# A task is read back without its "done" flag (done_by tells).
+TASK_READ = tuple(name for name in TASK_COLUMNS if name != "done")
 CHECKLIST_COLUMNS = ("key", "label", "done_by", "done_at")
-ANSWER_COLUMNS = ("question", "value", "member_external_id", "member_name")
-TASK_INSERT = ("plan_id", *TASK_COLUMNS[:5], "done", *TASK_COLUMNS[5:])
+TASK_INSERT = ("plan_id", *TASK_COLUMNS)
 CHECKLIST_INSERT = ("plan_id", "key", "label", "custom", "done_by", "done_at")
 
 
@@ -130,37 +128,44 @@ def _upsert_member(insert_into: Any, rows: Any = None) -> Any:
     )
 
 
+def _from_arrays(table: Table, columns: tuple[str, ...], saved: Any, **extra: Any) -> Any:
+    """INSERT the rows given as one array parameter per column (``<table>_<column>``), in
+    their order, for the plan ``saved`` returned: no row when the version check failed."""
+    arrays = [bindparam(f"{table.name}_{n}", type_=ARRAY(Text())) for n in columns]
+    rows = func.unnest(*arrays).table_valued(*columns, with_ordinality="n").render_derived(name="r")
+    # Text arrays: the other types are cast (a cast to VARCHAR(n) would cut, not refuse).
+    values = [
+        rows.c[n] if isinstance(table.c[n].type, String) else cast(rows.c[n], table.c[n].type)
+        for n in columns
+    ]
+    return insert(table).from_select(
+        ["plan_id", *columns, *extra],
+        select(saved.c.id, *values, *extra.values()).order_by(rows.c.n),
+    )
+
+
 def _save_all(scope: ColumnElement[Any]) -> Any:
-    """PostgreSQL: the save, the member row and the answers in one round trip, written only
-    from the row that the version check let through (data-modifying CTEs)."""
+    """PostgreSQL: the save, the member row, the answers and (with ``write_tasks``) the plan's
+    tasks in one round trip, written only from the row that the version check let through
+    (data-modifying CTEs). The DELETE of the old tasks and the INSERT of the new ones see the
+    same snapshot, so the one cannot touch the other's rows."""
     saved = _save(scope).returning(plan.c.id).cte("saved")
     member_rows = select(
         saved.c.association_id,
         p("member_id", member.c.external_id),
         p("member_name", member.c.name),
     ).where(bindparam("write_member", type_=Boolean()) == true())
-    arrays = [bindparam(f"answer_{n}", type_=ARRAY(Text())) for n in ANSWER_COLUMNS]
-    rows = (
-        func.unnest(*arrays)
-        .table_valued(*ANSWER_COLUMNS, with_ordinality="n")
-        .render_derived(name="a")
-    )
-    answers = insert(answer).from_select(
-        ["plan_id", *ANSWER_COLUMNS, "created_at"],
-        select(
-            saved.c.id,
-            rows.c.question,
-            cast(rows.c.value, answer.c.value.type),
-            rows.c.member_external_id,
-            rows.c.member_name,
-            p("now", answer.c.created_at),
-        ).order_by(rows.c.n),
-    )
+    answers = _from_arrays(answer, ANSWER_COLUMNS, saved, created_at=p("now", answer.c.created_at))
+    write_tasks = bindparam("write_tasks", type_=Boolean()) == true()
+    old_tasks = delete(task).where(task.c.plan_id.in_(select(saved.c.id)), write_tasks)
+    new_tasks = _from_arrays(task, TASK_COLUMNS, saved)
     # Statements in a WITH run whether or not the result refers to them.
     return (
         select(saved.c.association_id)
         .add_cte(_upsert_member(postgresql.insert, member_rows).cte("member_row"))
         .add_cte(answers.cte("answer_rows"))
+        .add_cte(old_tasks.cte("old_tasks"))
+        .add_cte(new_tasks.cte("new_tasks"))
     )
 
 
@@ -492,7 +497,7 @@ def statements(dialect_name: str) -> dict[str, Any]:
         defined[f"last_answer/{key}"] = (
             history.where(answer.c.question == p("question")).order_by(answer.c.id.desc()).limit(1)
         )
-        defined[f"tasks/{key}"] = _rows_of_plan(task, scope, TASK_COLUMNS)
+        defined[f"tasks/{key}"] = _rows_of_plan(task, scope, TASK_READ)
         defined[f"checklist/{key}"] = _rows_of_plan(checklist_item, scope, CHECKLIST_COLUMNS)
         defined[f"save_plan/{key}"] = _save(scope)
         if pg:

@@ -262,3 +262,39 @@ async def test_the_association_sets_its_reminder_hour_and_time_zone(store: SqlSt
     assert (await sweep(store, outbox, clock)).claimed == 0
     clock.now = datetime(2026, 12, 23, 18, tzinfo=UTC)
     assert (await sweep(store, outbox, clock)).sent == 1
+
+
+async def _reminders(store: SqlStore) -> list[tuple]:  # type: ignore[type-arg]
+    from sqlalchemy import select
+
+    from storage.models import ReminderRow
+
+    async with store.engine.connect() as conn:
+        found = await conn.execute(
+            select(ReminderRow.id, ReminderRow.kind, ReminderRow.task_key, ReminderRow.due_at)
+        )
+        return sorted(tuple(row) for row in found)
+
+
+async def test_a_claim_keeps_the_reminders_and_writes_the_board_once(store: SqlStore) -> None:
+    """Taking a task moves no due day: its reminders stay the same rows, and on PostgreSQL the
+    tap costs the reads, then BEGIN, one statement writing the plan and its tasks, COMMIT."""
+    clock = Clock()
+    service, key = await _finished_plan(store, clock)
+    await service.handle(GROUP, ANNA, ev.SetDue(key, "24.12."))
+    before = await _reminders(store)
+    assert [row[1:3] for row in before if row[2]] == [("before", key), ("due", key)]
+
+    trips = store.driver.round_trips
+    reply = await service.handle(GROUP, ANNA, ev.ClaimTask(key))
+    used = store.driver.round_trips - trips
+    assert reply.kind == kinds.BOARD and "Anna" in reply.text
+    assert await _reminders(store) == before
+    if store.driver.dialect == "postgresql":
+        # Reads: the plan, the chat's time zone, the partner link, tasks, checklist.
+        assert used == 5 + 3
+
+    # Done: its reminders go (the review stays).
+    await service.handle(GROUP, ANNA, ev.TickTask(key, True))
+    assert [row for row in await _reminders(store) if row[2]] == []
+    assert [row for row in await _reminders(store) if not row[2]] == [r for r in before if not r[2]]

@@ -305,11 +305,14 @@ async def test_session_rolls_back_on_exception(store: SqlStore) -> None:
     plan = await new_plan(store)
     assert (await store.count_rows(GROUP))["member"] == 1
 
+    # A save that writes tasks too is one transaction with whatever the event writes next.
+    task = TaskRecord("book_venue", "prepare", "us", "premises")
     with pytest.raises(RuntimeError):
         async with store.session(GROUP) as s:
             loaded = await s.current_plan()
             assert loaded is not None
-            assert await s.save_plan(loaded, 1, BOB, [AnswerRecord("goals", ["x"], BOB)])
+            answers = [AnswerRecord("goals", ["x"], BOB)]
+            assert await s.save_plan(loaded, 1, BOB, answers, tasks=[task])
             raise RuntimeError("boom")
     async with store.session(GROUP) as s:
         loaded = await s.current_plan()
@@ -319,6 +322,36 @@ async def test_session_rolls_back_on_exception(store: SqlStore) -> None:
     assert (await store.count_rows(GROUP))["member"] == 1  # Bob's row went with the rollback
     assert await answer(store, GROUP, BOB, "goals", ["x"])
     assert (await store.count_rows(GROUP))["member"] == 2
+
+
+async def test_an_answer_is_stored_when_its_save_returns(store: SqlStore) -> None:
+    """A save of the plan alone is the event's one write: it is committed when save_plan
+    returns, so an event failing afterwards (building the reply) keeps the member's answer, and
+    the session refuses a write after it instead of splitting the event in two."""
+    plan = await new_plan(store)
+    assert plan.id is not None
+    with pytest.raises(RuntimeError, match="boom"):
+        async with store.session(GROUP) as s:
+            loaded = await s.current_plan()
+            assert loaded is not None
+            loaded.answers["goals"] = ["x"]
+            assert await s.save_plan(loaded, 1, BOB, [AnswerRecord("goals", ["x"], BOB)])
+            raise RuntimeError("boom")
+    async with store.session(GROUP) as s:
+        loaded = await s.current_plan()
+        assert loaded is not None
+        assert (loaded.version, loaded.answers) == (2, {"goals": ["x"]})
+        assert await s.answer_history(plan.id) == [AnswerRecord("goals", ["x"], BOB)]
+        with pytest.raises(RuntimeError, match="last write"):
+            assert await s.save_plan(loaded, 2, BOB)
+            await s.set_follow_settings(reminders=False)
+    assert (await store.count_rows(GROUP))["member"] == 2
+    # A lost race writes nothing, alone or not.
+    async with store.session(GROUP) as s:
+        loaded = await s.current_plan()
+        assert loaded is not None and loaded.version == 3
+        assert not await s.save_plan(loaded, 2, ALICE, [AnswerRecord("goals", ["y"], ALICE)])
+    assert await answer(store, GROUP, ALICE, "goals", ["z"])
 
 
 async def test_member_rows_are_created_once_and_follow_renames(store: SqlStore, query) -> None:
