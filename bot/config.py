@@ -414,20 +414,19 @@ def load_settings(path: Path | None = None, env: Mapping[str, str] = os.environ)
 def _check_server_url(src: _Source, url: str) -> None:
     """A PostgreSQL URL must name its host and database: without them libpq's defaults would
     pick some database, and the tables would silently land there."""
-    from sqlalchemy.engine import make_url
-    from sqlalchemy.exc import ArgumentError
+    from storage.db import parse_url  # the standard library's parser: no SQLAlchemy at start
 
     try:
-        parsed = make_url(url)
-    except (ArgumentError, ValueError):
+        parsed = parse_url(url)
+    except ValueError:
         raise src.error(
             "database.url",
             "a valid URL like postgresql+asyncpg://USER:PASSWORD@HOST:5432/DBNAME",
             mask_url(url),
             src.get("database.url")[1],
         ) from None
-    host = parsed.host or parsed.query.get("host")  # ?host=/run/postgresql: a socket folder
-    if parsed.get_backend_name() == "postgresql" and not (host and parsed.database):
+    # The host may be a socket folder: ?host=/run/postgresql.
+    if parsed.backend == "postgresql" and not (parsed.host and parsed.database):
         raise src.error(
             "database.url",
             "a PostgreSQL URL naming the host and the database, like "

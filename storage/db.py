@@ -19,8 +19,10 @@ fails the check and writes nothing: the guarantee PostgreSQL gives at READ COMMI
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
+from urllib.parse import parse_qsl, unquote, urlsplit
 
 # SQLAlchemy is imported where used: a running bot reaches its database through
 # storage.sqlite_driver or storage.pg_driver, and never needs it (~30 MB).
@@ -52,21 +54,60 @@ def default_sqlite_url(path: str | Path) -> str:
     return f"sqlite+aiosqlite:///{Path(path).expanduser().resolve()}"
 
 
+@dataclass(frozen=True)
+class DbUrl:
+    """A database URL taken apart with the standard library: a running bot checks and opens
+    its database without loading SQLAlchemy."""
+
+    backend: str  # "sqlite" or "postgresql"
+    database: str  # SQLite: the file's path; PostgreSQL: the database's name
+    target: str  # SQLite: the file's path; PostgreSQL: asyncpg's DSN
+    query: str = ""
+    host: str | None = None  # PostgreSQL: a name, an address, or a socket folder (?host=)
+    port: int | None = None
+    user: str | None = None
+
+    @property
+    def in_memory(self) -> bool:
+        return self.backend == "sqlite" and (
+            self.database in ("", ":memory:") or "mode=memory" in self.query
+        )
+
+
+def parse_url(url: str) -> DbUrl:
+    """``sqlite[+driver]:///relative``, ``sqlite:////absolute``, or
+    ``postgresql[+driver]://user:password@host:port/name?host=...``; ValueError otherwise."""
+    scheme, _, rest = url.partition("://")
+    backend = scheme.split("+", 1)[0]
+    if backend == "sqlite":
+        database, _, query = rest[1:].partition("?")
+        return DbUrl("sqlite", database, database, query)
+    if backend not in ("postgresql", "postgres"):
+        raise ValueError(
+            f"unsupported database URL scheme {scheme!r}: use sqlite:// or postgresql://"
+        )
+    parts = urlsplit(f"postgresql://{rest}")
+    query = dict(parse_qsl(parts.query))
+    return DbUrl(
+        "postgresql",
+        unquote(parts.path.lstrip("/")),
+        f"postgresql://{rest}",
+        parts.query,
+        host=parts.hostname or query.get("host"),
+        port=parts.port,
+        user=unquote(parts.username) if parts.username else None,
+    )
+
+
 def split_url(url: str) -> tuple[str, str]:
     """("sqlite", the file's path) or ("postgresql", a DSN for asyncpg), without SQLAlchemy.
 
     In-memory SQLite is refused: every connection would see a database of its own.
     """
-    scheme, _, rest = url.partition("://")
-    backend = scheme.split("+", 1)[0]
-    if backend == "sqlite":
-        database = rest[1:].partition("?")[0]  # sqlite:///relative, sqlite:////absolute
-        if database in ("", ":memory:") or "mode=memory" in url:
-            raise ValueError("SqlStore needs an SQLite file or a server, not an in-memory SQLite")
-        return "sqlite", database
-    if backend in ("postgresql", "postgres"):
-        return "postgresql", f"postgresql://{rest}"
-    raise ValueError(f"unsupported database URL scheme {scheme!r}: use sqlite:// or postgresql://")
+    parsed = parse_url(url)
+    if parsed.in_memory:
+        raise ValueError("SqlStore needs an SQLite file or a server, not an in-memory SQLite")
+    return parsed.backend, parsed.target
 
 
 def async_url(url: str | URL) -> URL:

@@ -17,9 +17,7 @@ import socket
 import sqlite3
 from pathlib import Path
 
-from sqlalchemy.engine import URL
-
-from storage.db import async_url
+from storage.db import DbUrl, parse_url
 from storage.migrate import head_revision, is_known_revision
 
 FIX = "check --db, database.url or PARTNERBOT_DATABASE_URL"
@@ -35,8 +33,8 @@ class DatabaseProblem(Exception):
 
 def check_database(url: str, *, write: bool = True) -> None:
     """Raise DatabaseProblem unless the database at ``url`` is usable (see the module)."""
-    parsed = async_url(url)
-    if parsed.get_backend_name() == "sqlite":
+    parsed = parse_url(url)
+    if parsed.backend == "sqlite":
         check_sqlite(parsed, write=write)
     else:
         asyncio.run(check_postgres(parsed))
@@ -45,18 +43,13 @@ def check_database(url: str, *, write: bool = True) -> None:
 # --- SQLite ----------------------------------------------------------------------------------
 
 
-def is_sqlite_memory(url: URL) -> bool:
-    database = url.database or ""
-    return database in ("", ":memory:") or "mode=memory" in database
-
-
-def check_sqlite(url: URL, *, write: bool = True) -> None:
-    if is_sqlite_memory(url) or (url.database or "").startswith("file:"):
+def check_sqlite(url: DbUrl, *, write: bool = True) -> None:
+    if url.in_memory or url.database.startswith("file:"):
         raise DatabaseProblem(
             "the database must be a SQLite file or PostgreSQL: an in-memory database keeps "
             f"nothing; {FIX}"
         )
-    path = Path(url.database or "").expanduser()
+    path = Path(url.database).expanduser()
     if path.is_dir():
         raise DatabaseProblem(f"database {path} is a folder, not a file; {FIX}")
     if not path.exists():
@@ -76,10 +69,10 @@ def check_sqlite(url: URL, *, write: bool = True) -> None:
 
 def sqlite_writable(url: str) -> bool:
     """Whether ``url`` is a SQLite file that may be written (and so migrated) here."""
-    parsed = async_url(url)
-    if parsed.get_backend_name() != "sqlite" or is_sqlite_memory(parsed):
+    parsed = parse_url(url)
+    if parsed.backend != "sqlite" or parsed.in_memory:
         return False
-    path = Path(parsed.database or "").expanduser()
+    path = Path(parsed.database).expanduser()
     return path.is_file() and not _read_only(path) and not _read_only(path.parent)
 
 
@@ -141,13 +134,12 @@ def _check_file(path: Path, *, write: bool) -> None:
 # --- PostgreSQL ------------------------------------------------------------------------------
 
 
-async def check_postgres(url: URL) -> None:
+async def check_postgres(url: DbUrl) -> None:
     import asyncpg
 
-    where = f"PostgreSQL at {url.host or url.query.get('host')}:{url.port or 5432}"
-    dsn = url.set(drivername="postgresql").render_as_string(hide_password=False)
+    where = f"PostgreSQL at {url.host}:{url.port or 5432}"
     try:
-        conn = await asyncpg.connect(dsn, timeout=CONNECT_TIMEOUT)
+        conn = await asyncpg.connect(url.target, timeout=CONNECT_TIMEOUT)
     except asyncpg.InvalidCatalogNameError:
         raise DatabaseProblem(
             f"database {url.database!r} does not exist on {where}; create it (createdb "
@@ -158,7 +150,7 @@ async def check_postgres(url: URL) -> None:
         asyncpg.InvalidPasswordError,
     ) as exc:
         raise DatabaseProblem(
-            f"{where} refused user {url.username!r} ({_oneline(exc)}); check the user and "
+            f"{where} refused user {url.user!r} ({_oneline(exc)}); check the user and "
             f"password: {FIX}"
         ) from None
     except (OSError, TimeoutError, socket.gaierror) as exc:

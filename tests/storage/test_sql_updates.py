@@ -95,3 +95,27 @@ def test_claims_and_readiness_load_no_sqlalchemy(tmp_path: Path) -> None:
         [sys.executable, "-c", code, url], capture_output=True, text=True, check=True
     )
     assert done.stdout.split("\n") == ["True False", "True", "[]", ""]
+
+
+def test_a_start_checks_its_database_without_sqlalchemy(db_url: str) -> None:
+    """What ``partnerbot run`` does before its first update (read the settings, check the
+    database, open the store at the newest schema) loads neither SQLAlchemy nor Alembic: each
+    would stay in the bot's memory for good (~30 MB)."""
+    migrate.upgrade(db_url)
+    code = (
+        "import asyncio, sys\n"
+        "from bot.cli import _check_database\n"
+        "from bot.config import load_settings\n"
+        "from storage.store import SqlStore\n"
+        "settings = load_settings(None, {'PARTNERBOT_DATABASE_URL': sys.argv[1]})\n"
+        "_check_database(settings.database_url)\n"
+        "async def main():\n"
+        "    store = await SqlStore.open(sys.argv[1])\n"
+        "    print(await store.schema_revision()); await store.close()\n"
+        "asyncio.run(main())\n"
+        "print(sorted({m.split('.')[0] for m in sys.modules} & {'sqlalchemy', 'alembic'}))\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code, db_url], capture_output=True, text=True, check=True
+    )
+    assert done.stdout.split("\n") == [migrate.HEAD_REVISION, "[]", ""]
