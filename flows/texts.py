@@ -3,7 +3,8 @@
 Each catalog entry is addressed by a stable key (its ``msgctxt``: "ui.skip", "q.aims.text",
 "opt.resource.money"); its ``msgid`` is the English text. The composition root (``bot.locales``)
 reads the catalogs once at start and hands them here with ``install``; after that every lookup
-is a dict access, so ``flows`` does no I/O at import or per update.
+is a dict access, so ``flows`` does no I/O at import or per update, except once per language:
+Babel's CLDR data for dates and numbers is read when the first one is written in it.
 
 A text with plural forms is chosen by the value of its first placeholder in the English text
 ("That is {length} characters" is counted by ``length``), with the language's CLDR rule.
@@ -17,11 +18,10 @@ import string
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from babel import Locale
-from babel.dates import format_date as _babel_date
-from babel.numbers import format_decimal
+if TYPE_CHECKING:
+    from babel import Locale
 
 DEFAULT_LANGUAGE = "en"
 
@@ -40,7 +40,9 @@ class Catalog:
     name: str  # the language's own name ("suomi"), for the language menu
     texts: Mapping[str, Text]
     plural: Callable[[int], int]  # count -> index into a plural entry (gettext's Plural-Forms)
-    locale: Locale  # Babel's locale (with its data loaded) for dates and numbers
+    # Babel's locale for dates and numbers: called when one is first written in the language,
+    # so that a process loads CLDR data only for the languages its members use.
+    locale: Callable[[], Locale]
     rtl: bool = False
     count_param: Mapping[str, str] = field(default_factory=dict)  # plural key -> placeholder
 
@@ -139,7 +141,11 @@ def t(key: str, language: str = DEFAULT_LANGUAGE, /, **params: Any) -> str:
 
 def _number(value: int, catalog: Catalog) -> str:
     # Four digits stay together (2000), as style guides allow and as members type them.
-    return format_decimal(value, locale=catalog.locale) if abs(value) >= 10_000 else str(value)
+    if abs(value) < 10_000:
+        return str(value)
+    from babel.numbers import format_decimal  # imported on first use: Babel is not small
+
+    return format_decimal(value, locale=catalog.locale())
 
 
 def join(items: Iterable[str], language: str = DEFAULT_LANGUAGE) -> str:
@@ -149,4 +155,6 @@ def join(items: Iterable[str], language: str = DEFAULT_LANGUAGE) -> str:
 
 def format_day(day: date, language: str = DEFAULT_LANGUAGE) -> str:
     """A date as people write it in ``language`` (24.12.2026 in Finnish)."""
-    return _babel_date(day, "medium", locale=_catalog(language).locale)
+    from babel.dates import format_date  # imported on first use: Babel is not small
+
+    return format_date(day, "medium", locale=_catalog(language).locale())

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import re
+import shutil
 from datetime import date
+from pathlib import Path
 
 import pytest
 
-from bot.locales import build, entries, locales_dir, read
+from bot.locales import load_catalogs, locales_dir
 from flows.forms import FORMS
 from flows.questionnaire import PARTS, QUESTIONS, RESOURCES
 from flows.recommend import NOTES
@@ -88,18 +91,21 @@ def test_dates_are_written_the_local_way() -> None:
     assert "24" in format_day(day, "ar") and "2026" in format_day(day, "ar")
 
 
-def test_a_stale_or_fuzzy_translation_falls_back_to_the_current_english() -> None:
+def test_a_stale_or_fuzzy_translation_falls_back_to_the_current_english(tmp_path: Path) -> None:
     """A translation made from an older English text is not shown: the English one is."""
-    root = locales_dir()
-    english = {key: text for key, text, _ in entries(read(root, "en"))}
-    finnish = read(root, "fi")
-    finnish.get("Skip", context="ui.skip").flags.add("fuzzy")
-    stale = finnish.get(english["ui.cancelled"], context="ui.cancelled")
-    finnish.delete(stale.id, context="ui.cancelled")
-    finnish.add("An older English text", stale.string, context="ui.cancelled")
-    catalog = build("fi", finnish, english)
+    shutil.copytree(Path(str(locales_dir())), tmp_path, dirs_exist_ok=True)
+    finnish_po = tmp_path / "fi" / "LC_MESSAGES" / "messages.po"
+    text = finnish_po.read_text("utf-8")
+    text = text.replace('\nmsgctxt "ui.skip"\n', '\n#, fuzzy\nmsgctxt "ui.skip"\n', 1)
+    text, stale = re.subn(
+        r'(msgctxt "ui\.cancelled"\n)msgid (?:".*"\n)+', r'\1msgid "An older English text"\n', text
+    )
+    assert stale == 1 and "#, fuzzy" in text
+    finnish_po.write_text(text, "utf-8")
+    catalog = load_catalogs(tmp_path)["fi"]
     assert "ui.skip" not in catalog.texts and "ui.cancelled" not in catalog.texts
     assert catalog.texts["ui.back"] == t("ui.back", "fi") != t("ui.back", "en")
+    assert t("ui.skip", "fi") != t("ui.skip", "en")  # the shipped catalog is unchanged
 
 
 def test_languages_are_named_in_their_own_language() -> None:
@@ -118,7 +124,8 @@ def test_large_numbers_are_grouped_the_local_way() -> None:
 
 
 def test_texts_dates_and_numbers_read_no_file_once_loaded(monkeypatch: pytest.MonkeyPatch) -> None:
-    """flows does no I/O per update: the catalogs and Babel's locale data are loaded at start."""
+    """flows does no I/O per update: the catalogs are loaded at start, and Babel's data for a
+    language when its first date or large number is written (see tests/bot/test_locales.py)."""
     import builtins
 
     import babel.localedata
@@ -126,6 +133,8 @@ def test_texts_dates_and_numbers_read_no_file_once_loaded(monkeypatch: pytest.Mo
     def no_io(*args: object, **kwargs: object) -> None:
         raise AssertionError("a file was read while formatting")
 
+    for language in languages():  # the first date in each language loads its data
+        assert format_day(date(2026, 12, 24), language)
     monkeypatch.setattr(babel.localedata, "load", no_io)
     monkeypatch.setattr(builtins, "open", no_io)
     for language in languages():
