@@ -106,9 +106,5 @@ class PgDriver:
     # -- values: asyncpg takes and gives aware datetimes -------------------------------
 
     @staticmethod
-    def stamp(at: datetime | None) -> datetime | None:
-        return at
-
-    @staticmethod
     def unstamp(value: datetime | None) -> datetime | None:
         return None if value is None else value.astimezone(UTC)

@@ -50,7 +50,6 @@ class Driver(Protocol):
     async def run_many(self, conn: Any, name: str, rows: Sequence[Mapping[str, Any]]) -> None: ...
     async def begin(self, conn: Any) -> None: ...
     async def end(self, conn: Any, *, commit: bool) -> None: ...
-    def stamp(self, at: datetime | None) -> Any: ...
     def unstamp(self, value: Any) -> datetime | None: ...
 
 
@@ -170,7 +169,7 @@ class StoreSession:
         await self.begin()
         association_id = await self._ensure_association()
         await self._ensure_member(association_id, member)
-        now = self._driver.stamp(datetime.now(UTC))
+        now = datetime.now(UTC)
         # Close the earlier open plans. Their version moves too, so a stale button or a racing
         # save on an old plan fails its version check instead of reopening it.
         await self._rows(
@@ -201,7 +200,7 @@ class StoreSession:
         if not alone or self._driver.dialect != "postgresql":
             await self.begin()
         driver = self._driver
-        now = driver.stamp(datetime.now(UTC))
+        now = datetime.now(UTC)
         name, params = self._scoped("save_plan")
         params.update(plan_id=plan.id, seen_version=seen_version, now=now, **_plan_values(plan))
         history = [
@@ -243,10 +242,10 @@ class StoreSession:
         if saved:
             self._association_id = saved[0][0]
             if tasks is not None:
-                rows = [_row(t, driver, done=t.done_by is not None) for t in tasks]
+                rows = [_row(t, done=t.done_by is not None) for t in tasks]
                 await self._replace("task", plan.id, rows)
             if checklist is not None:
-                items = [_row(i, driver, custom=i.custom) for i in checklist]
+                items = [_row(i, custom=i.custom) for i in checklist]
                 await self._replace("checklist_item", plan.id, items)
             plan.version = seen_version + 1
         if alone:
@@ -269,19 +268,19 @@ class StoreSession:
         """Store a new invite to ``plan_id`` (one of this chat's plans: the caller read it
         through this session); the plan's earlier live invites are revoked. Returns how many."""
         await self.begin()
-        revoked = await self._rows("revoke_invites", plan_id=plan_id, now=self._driver.stamp(now))
+        revoked = await self._rows("revoke_invites", plan_id=plan_id, now=now)
         await self._rows(
             "insert_invite",
             plan_id=plan_id,
             token_hash=token_hash,
-            expires_at=self._driver.stamp(expires_at),
+            expires_at=expires_at,
         )
         return len(revoked)
 
     async def revoke_invites(self, plan_id: int, now: datetime) -> int:
         """End the plan's live invite; how many were live (0 or 1)."""
         await self.begin()
-        rows = await self._rows("revoke_invites", plan_id=plan_id, now=self._driver.stamp(now))
+        rows = await self._rows("revoke_invites", plan_id=plan_id, now=now)
         return len(rows)
 
     async def invite(self, token_hash: str) -> Invite | None:
@@ -311,15 +310,13 @@ class StoreSession:
             "claim_invite",
             token_hash=token_hash,
             partner_plan_id=partner_plan_id,
-            now=self._driver.stamp(now),
+            now=now,
         )
         return bool(rows)
 
     async def decline_invite(self, token_hash: str, now: datetime) -> bool:
         await self.begin()
-        rows = await self._rows(
-            "decline_invite", token_hash=token_hash, now=self._driver.stamp(now)
-        )
+        rows = await self._rows("decline_invite", token_hash=token_hash, now=now)
         return bool(rows)
 
     async def other_half(self, plan_id: int) -> OtherHalf | None:
@@ -402,8 +399,7 @@ class StoreSession:
         zone, hour = (
             (str(rows[0][0]), int(rows[0][1])) if rows else (DEFAULT_TIME_ZONE, DEFAULT_HOUR)
         )
-        stamp = self._driver.stamp
-        await self._rows("drop_task_reminders", plan_id=plan.id, no_task=NO_TASK, now=stamp(now))
+        await self._rows("drop_task_reminders", plan_id=plan.id, no_task=NO_TASK, now=now)
         due = [(kind, key, at) for kind, key, at in task_reminders(list(tasks), zone, hour, now)]
         if plan.status == DONE and not await self._rows(
             "reviews_of_plan", plan_id=plan.id, no_task=NO_TASK
@@ -419,7 +415,7 @@ class StoreSession:
                         "plan_id": plan.id,
                         "kind": k,
                         "task_key": key,
-                        "due_at": stamp(at),
+                        "due_at": at,
                         "attempts": 0,
                     }
                     for k, key, at in due
@@ -437,7 +433,7 @@ class StoreSession:
             question=question,
             value=value,
             member_name=member.name,
-            created_at=self._driver.stamp(now),
+            created_at=now,
         )
 
     async def review_answers(self, plan_id: int) -> list[ReviewAnswer]:
@@ -474,7 +470,7 @@ class StoreSession:
         ids = {"old_id": old_id, "new_id": int(new[0][0])}
         await self._rows("merge_members", **ids)
         await self._rows("merge_plans", **ids)
-        now = self._driver.stamp(datetime.now(UTC))
+        now = datetime.now(UTC)
         await self._rows(
             "close_older_plans", new_id=ids["new_id"], open=OPEN, closed=CLOSED, now=now
         )
@@ -515,7 +511,7 @@ class StoreSession:
         chat = self._chat
         rows = await self._find_association()
         if not rows:
-            now = self._driver.stamp(datetime.now(UTC))
+            now = datetime.now(UTC)
             await self._rows(
                 "insert_association",
                 chat_transport=chat.transport,
@@ -566,6 +562,6 @@ def _answer(row: Any) -> AnswerRecord:
     return AnswerRecord(question, json_value(value), MemberRef(user_id=member_id, name=member_name))
 
 
-def _row(record: TaskRecord | ChecklistRecord, driver: Driver, **extra: Any) -> dict[str, Any]:
-    """A task's or checklist item's columns, its time as the database stores it."""
-    return {**vars(record), **extra, "done_at": driver.stamp(from_iso(record.done_at))}
+def _row(record: TaskRecord | ChecklistRecord, **extra: Any) -> dict[str, Any]:
+    """A task's or checklist item's columns, its time as a datetime."""
+    return {**vars(record), **extra, "done_at": from_iso(record.done_at)}

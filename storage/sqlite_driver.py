@@ -243,7 +243,7 @@ class SqliteDriver:
     async def rows(
         self, conn: sqlite3.Connection, name: str, params: Mapping[str, Any]
     ) -> list[Any]:
-        sql, args = bind(SQLITE, name, params)
+        sql, args = _bind(name, params)
         self.round_trips += 1
         if conn.in_transaction:  # inside our own write transaction nothing can be busy
             return conn.execute(sql, args).fetchall()
@@ -253,18 +253,21 @@ class SqliteDriver:
         self, conn: sqlite3.Connection, name: str, rows: Sequence[Mapping[str, Any]]
     ) -> None:
         self.round_trips += 1
-        args = [bind(SQLITE, name, row)[1] for row in rows]
+        args = [_bind(name, row)[1] for row in rows]
         conn.executemany(SQLITE[name][0], args)
 
-    # -- values as SQLAlchemy stores them on SQLite -----------------------------------------
-
-    @staticmethod
-    def stamp(at: datetime | None) -> str | None:
-        """An aware datetime as naive UTC text with microseconds."""
-        if at is None:
-            return None
-        return at.astimezone(UTC).replace(tzinfo=None).isoformat(" ", "microseconds")
+    # -- times as SQLAlchemy stores them on SQLite: naive UTC text with microseconds --------
 
     @staticmethod
     def unstamp(value: str | None) -> datetime | None:
         return None if value is None else datetime.fromisoformat(value).replace(tzinfo=UTC)
+
+
+def _bind(name: str, params: Mapping[str, Any]) -> tuple[str, list[Any]]:
+    """Statement ``name``'s SQL and arguments, aware datetimes as SQLite stores them."""
+    sql, args = bind(SQLITE, name, params)
+    return sql, [_stamp(a) if isinstance(a, datetime) else a for a in args]
+
+
+def _stamp(at: datetime) -> str:
+    return at.astimezone(UTC).replace(tzinfo=None).isoformat(" ", "microseconds")

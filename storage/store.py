@@ -130,12 +130,11 @@ class SqlStore:
         """Claim up to ``batch`` reminders due at ``now`` (unsent, unleased or with a lease run
         out, of chats that want reminders) until ``lease_until``; their ids. The claim is one
         conditional UPDATE, committed before anything is sent: no two sweeps get one row."""
-        stamp = self._driver.stamp
         async with self._transaction() as conn:
             rows = await self._driver.rows(
                 conn,
                 "claim_reminders",
-                {"now": stamp(now), "lease_until": stamp(lease_until), "batch": batch},
+                {"now": now, "lease_until": lease_until, "batch": batch},
             )
         return sorted(int(row[0]) for row in rows)
 
@@ -173,9 +172,7 @@ class SqlStore:
     async def mark_sent(self, reminder_id: int, now: datetime) -> bool:
         """Record the reminder as sent; False when it was sent (or deleted) already."""
         async with self._transaction() as conn:
-            rows = await self._driver.rows(
-                conn, "mark_sent", {"id": reminder_id, "now": self._driver.stamp(now)}
-            )
+            rows = await self._driver.rows(conn, "mark_sent", {"id": reminder_id, "now": now})
         return bool(rows)
 
     async def stop_reminders(self, chat: ChatRef) -> None:
@@ -207,27 +204,3 @@ class SqlStore:
         if old_id is not None:
             self._members.drop_association(old_id)
         return old_id is not None
-
-    async def count_rows(self, chat: ChatRef | None = None) -> dict[str, int]:
-        """Rows per table, of the whole database or of one chat's association (for tests)."""
-        from sqlalchemy import text
-
-        from storage.db import SQLITE_BEGIN
-        from storage.models import ALL_TABLES
-
-        of_chat = {"association": "id = :a", "member": "association_id = :a"}
-        of_chat["plan"] = of_chat["member"]
-        async with self.engine.connect() as conn:
-            if self._driver.dialect == "sqlite":  # reads only: no need for the write lock
-                await conn.execution_options(**{SQLITE_BEGIN: "lazy"})
-            key = {"t": chat.transport, "c": chat.chat_id} if chat else {}
-            find = "SELECT id FROM association WHERE transport = :t AND external_id = :c"
-            found = {"a": (await conn.execute(text(find), key)).scalar() if chat else None}
-            counts = {}
-            for name in ALL_TABLES:
-                sql = f'SELECT count(*) FROM "{name}"'
-                if chat is not None:
-                    plans = 'SELECT id FROM "plan" WHERE association_id = :a'
-                    sql += " WHERE " + of_chat.get(name, f"plan_id IN ({plans})")
-                counts[name] = (await conn.execute(text(sql), found)).scalar_one()
-            return counts

@@ -48,7 +48,7 @@ class UpdateLog:
     async def claim(self, update_id: int, now: datetime | None = None) -> bool:
         """True for the first claim of ``update_id`` on this database, False for a copy."""
         now = now or datetime.now(UTC)
-        params = {"update_id": update_id, "now": self.driver.stamp(now)}
+        params = {"update_id": update_id, "now": now}
         claimed = bool(await run_alone(self.driver, "claim_update", params))
         self._claims += 1
         if self._claims % PRUNE_EVERY == 0:
@@ -57,5 +57,5 @@ class UpdateLog:
 
     async def prune(self, now: datetime | None = None) -> int:
         """Delete the ids claimed more than ``keep`` ago; returns how many went."""
-        before = self.driver.stamp((now or datetime.now(UTC)) - self.keep)
+        before = (now or datetime.now(UTC)) - self.keep
         return len(await run_alone(self.driver, "prune_updates", {"before": before}))

@@ -8,6 +8,7 @@ from flows import events as ev
 from flows.model import ChatRef, MemberRef
 from flows.service import PlanningService
 from storage.store import SqlStore
+from tests.storage.sql_helpers import count_rows
 
 CHAT = ChatRef("telegram", "-100777", "group", "Club")
 
@@ -32,5 +33,5 @@ async def test_a_lost_race_is_counted_once(store: SqlStore) -> None:
         assert not await third.save_plan(plan_b, plan_b.version, pekka)  # seen before Aino's
     assert conflicts(metrics) == 1.0
     # Everything else passes through unchanged.
-    assert (await counted.count_rows(CHAT))["plan"] == 1
+    assert (await count_rows(counted, CHAT))["plan"] == 1
     assert conflicts(metrics) == 1.0

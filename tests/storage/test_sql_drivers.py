@@ -19,7 +19,7 @@ from storage import migrate, sqlite_driver, statements
 from storage.db import default_sqlite_url
 from storage.models import AnswerRow, ChecklistItemRow, PlanRow, TaskRow
 from storage.store import SqlStore
-from tests.storage.sql_helpers import ALICE, BOB, GROUP, answer, new_plan
+from tests.storage.sql_helpers import ALICE, BOB, GROUP, answer, count_rows, new_plan
 
 ANSWERS = {"goals": ["event"], "scale": 4, "text": 'Ääkköset "quoted"', "none": None}
 
@@ -77,7 +77,7 @@ async def test_sessions_store_what_sqlalchemy_reads(store: SqlStore, query) -> N
     assert [tuple(r) for r in done] == [(False, None), (True, datetime(2025, 5, 1, 12, tzinfo=UTC))]
     (item,) = await query(select(ChecklistItemRow.custom, ChecklistItemRow.done_at))
     assert tuple(item) == (False, datetime(2025, 5, 2, 5, 30, tzinfo=UTC))
-    assert (await store.count_rows(GROUP))["member"] == 2
+    assert (await count_rows(store, GROUP))["member"] == 2
 
 
 async def test_an_answer_costs_two_round_trips_on_postgresql(store: SqlStore) -> None:

@@ -19,6 +19,7 @@ from flows.service import PlanningService
 from storage.models import PartnerInviteRow
 from storage.store import SqlStore
 from tests.storage.conftest import Query
+from tests.storage.sql_helpers import count_rows
 
 HOST = ChatRef("telegram", "42", "private", "Chess club")
 THEM = ChatRef("telegram", "-200", "group", "Youth centre group")
@@ -146,7 +147,7 @@ async def test_bad_codes_get_one_line_and_change_nothing(store: SqlStore) -> Non
     clock = Clock()
     service = PlanningService(store, clock=clock, invite_days=14)
     code = await invited(service)
-    before = await store.count_rows()
+    before = await count_rows(store)
 
     forged = await service.join(THEM, YUSUF, "x" * 43)
     assert forged.text == "This invite link is not valid. Ask for a new link."
@@ -158,7 +159,7 @@ async def test_bad_codes_get_one_line_and_change_nothing(store: SqlStore) -> Non
     clock.now += timedelta(days=14, seconds=1)
     expired = await service.join(THEM, YUSUF, code)
     assert expired.text == "This invite link has expired. Ask for a new link."
-    assert await store.count_rows() == before
+    assert await count_rows(store) == before
 
     clock.now -= timedelta(days=1)  # still valid: a new invite revokes this one
     newer = (await service.invite(HOST, ANNA)).invite_code
@@ -177,7 +178,7 @@ async def test_bad_codes_get_one_line_and_change_nothing(store: SqlStore) -> Non
     await service.join(THEM, YUSUF, third)
     used = await service.join(OTHER, EVE, third)
     assert used.text == "This invite link has already been used. Ask for a new link."
-    assert (await store.count_rows(OTHER))["plan"] == 0
+    assert (await count_rows(store, OTHER))["plan"] == 0
 
 
 async def test_two_chats_joining_at_once_one_gets_in(store: SqlStore) -> None:
@@ -188,7 +189,7 @@ async def test_two_chats_joining_at_once_one_gets_in(store: SqlStore) -> None:
     )
     kinds_seen = sorted([first.kind, second.kind])
     assert kinds_seen == [kinds.INVALID, kinds.QUESTION]
-    plans = (await store.count_rows(THEM))["plan"] + (await store.count_rows(OTHER))["plan"]
+    plans = (await count_rows(store, THEM))["plan"] + (await count_rows(store, OTHER))["plan"]
     assert plans == 1
 
 
@@ -216,11 +217,11 @@ async def test_forget_on_one_side_leaves_the_other(store: SqlStore) -> None:
 
     assert await service.partner_chats(THEM) == [ChatRef("telegram", "42", title="Chess club")]
     await service.forget(THEM, member=YUSUF)
-    assert (await store.count_rows(THEM))["plan"] == 0
+    assert (await count_rows(store, THEM))["plan"] == 0
     # Ours is kept, and is our own result again.
     ours = await service.handle(HOST, ANNA, ev.Summary())
     assert ours.kind == kinds.RESULT and "Joint plan" not in ours.text
-    assert (await store.count_rows(HOST))["answer"] > 0
+    assert (await count_rows(store, HOST))["answer"] > 0
 
 
 async def test_the_host_forgetting_tells_the_partner(store: SqlStore) -> None:
@@ -242,7 +243,7 @@ async def test_the_partner_half_cannot_invite_or_restart(store: SqlStore) -> Non
     assert invite.invite_code is None and invite.kind == kinds.INVALID
     restart = await service.handle(THEM, YUSUF, ev.Restart())
     assert restart.kind == kinds.INVALID
-    assert (await store.count_rows(THEM))["plan"] == 1
+    assert (await count_rows(store, THEM))["plan"] == 1
 
 
 async def test_decline_ends_the_invite(store: SqlStore) -> None:
@@ -250,7 +251,7 @@ async def test_decline_ends_the_invite(store: SqlStore) -> None:
     code = await invited(service)
     said_no = await service.decline(THEM, YUSUF, code)
     assert said_no.text == "You said no. Nothing about you was stored."
-    assert (await store.count_rows(THEM))["association"] == 0
+    assert (await count_rows(store, THEM))["association"] == 0
     assert (await service.join(THEM, YUSUF, code)).kind == kinds.INVALID
 
 

@@ -16,6 +16,7 @@ from bot.telegram.offline import BOT_USERNAME, Member, buttons
 from flows.events import Skip, Start, Text
 from flows.model import DONE, ChatRef, MemberRef
 from flows.texts import t
+from tests.storage.sql_helpers import count_rows
 
 FORMS = ("information", "event", "advocacy", "network", "corporate", "strategic")
 TYPED = "More young people taking part in our activities"
@@ -328,7 +329,7 @@ async def test_nothing_is_stored_for_a_new_chat_that_only_chats(bot: Bot, store:
         t("ui.too_long", length=2001, limit=MAX_TEXT),
     ]
     assert (await snapshot(store, member.chat_id))[1] is None
-    assert sum((await store.count_rows()).values()) == 0
+    assert sum((await count_rows(store)).values()) == 0
 
 
 async def test_unknown_command_for_another_bot_in_a_group_is_ignored(bot: Bot) -> None:

@@ -26,6 +26,7 @@ from bot.telegram.offline import (
 )
 from flows.model import DONE, AnswerRecord, ChatRef, Plan
 from flows.texts import t
+from tests.storage.sql_helpers import count_rows
 
 pytestmark = pytest.mark.usefixtures("roomy_group_limit")
 
@@ -514,7 +515,7 @@ async def test_supergroup_upgrade_keeps_the_plan(bot: Bot, store: Any) -> None:
     await anna.say("/plan")
     await walk_to(anna, store, "target_benefit")
     before = await plan_of(store)
-    rows_before = await store.count_rows(group_ref(GROUP))
+    rows_before = await count_rows(store, group_ref(GROUP))
     calls = len(bot.request.calls)
     # Telegram posts the upgrade in both chats; both are handled, side by side.
     upgraded = member(bot, ANNA, "Anna", chat_id=SUPERGROUP)
@@ -522,8 +523,8 @@ async def test_supergroup_upgrade_keeps_the_plan(bot: Bot, store: Any) -> None:
     new_note = upgraded.update(message=upgraded.message(migrate_from_chat_id=GROUP))
     await asyncio.gather(bot.app.process_update(old_note), bot.app.process_update(new_note))
 
-    assert set((await store.count_rows(group_ref(GROUP))).values()) == {0}
-    assert await store.count_rows(group_ref(SUPERGROUP)) == rows_before
+    assert set((await count_rows(store, group_ref(GROUP))).values()) == {0}
+    assert await count_rows(store, group_ref(SUPERGROUP)) == rows_before
     moved = await plan_of(store, SUPERGROUP)
     assert (moved.id, moved.state, moved.answers) == (before.id, before.state, before.answers)
     assert len(bot.request.calls) == calls  # nothing to say about it; no new hello
@@ -535,4 +536,4 @@ async def test_supergroup_upgrade_keeps_the_plan(bot: Bot, store: Any) -> None:
     # The same notes again (a redelivery, another instance) change nothing.
     await bot.app.process_update(anna.update(message=anna.message(migrate_to_chat_id=SUPERGROUP)))
     assert (await plan_of(store, SUPERGROUP)).answers["target_benefit"] == "Carried over"
-    assert (await store.count_rows())["association"] == 1
+    assert (await count_rows(store))["association"] == 1

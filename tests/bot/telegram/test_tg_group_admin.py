@@ -15,6 +15,7 @@ from bot.telegram.offline import Member, buttons, chat_dict, timed_out
 from bot.telegram.refs import GROUP_ANONYMOUS_BOT
 from flows.model import ChatRef
 from flows.texts import t
+from tests.storage.sql_helpers import count_rows
 
 pytestmark = pytest.mark.usefixtures("roomy_group_limit")
 
@@ -93,7 +94,7 @@ async def test_forget_is_for_administrators_and_asks_first(bot: Bot, store: Any)
     await anna.send(tap)
     assert toast_for(bot, tap.callback_query.id) is None  # type: ignore[union-attr]
     assert anna.last()["text"] == t("ui.forgotten") and not buttons(anna.last())
-    assert all_gone(await store.count_rows(group_ref()))
+    assert all_gone(await count_rows(store, group_ref()))
     assert await current_plan(store, GROUP) is None
 
 
@@ -112,7 +113,7 @@ async def test_an_anonymous_administrator_counts_as_one(bot: Bot, store: Any) ->
     await as_group(admin, "/forget")
     assert admin.last()["text"] == t("ui.forget_confirm")
     await carl.tap(admin.last(), dict(buttons(admin.last()))[t("ui.forget_yes")])
-    assert all_gone(await store.count_rows(group_ref()))
+    assert all_gone(await count_rows(store, group_ref()))
     # Someone posting as their own channel is no administrator of the group.
     channel = {"id": -1_000_000_000_777, "type": "channel", "title": "Carl's channel"}
     await carl.send(command(carl, "/forget", sender_chat=channel))
@@ -168,7 +169,7 @@ async def test_private_chats_need_no_administrator(bot: Bot, store: Any) -> None
     assert confirm["text"] == t("ui.forget_confirm")
     await aino.tap(confirm, dict(buttons(confirm))[t("ui.forget_yes")])
     assert checked(bot) == []
-    assert all_gone(await store.count_rows(ChatRef("telegram", str(aino.chat_id))))
+    assert all_gone(await count_rows(store, ChatRef("telegram", str(aino.chat_id))))
     assert aino.last()["text"] == t("ui.forgotten")
 
 

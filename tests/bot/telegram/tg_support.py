@@ -8,6 +8,7 @@ from bot.config import Settings
 from bot.telegram.deps import DEPS, Service
 from bot.telegram.offline import Member, OfflineRequest
 from flows.model import ChatRef, Plan
+from tests.storage.sql_helpers import count_rows
 
 # Looks like a real token, so a leak would be easy to spot in any log line.
 TOKEN = "123456789:AAE-partnerbot_TEST-token_9x"
@@ -48,7 +49,7 @@ async def current_plan(store: Any, chat_id: int) -> Plan | None:
 async def snapshot(store: Any, chat_id: int) -> tuple[Any, ...]:
     """Everything stored, as far as a test needs to see that nothing changed."""
     plan = await current_plan(store, chat_id)
-    rows = await store.count_rows()
+    rows = await count_rows(store)
     if plan is None:
         return (rows, None)
     return (rows, plan.id, plan.state, plan.version, plan.answers, plan.meta)
