@@ -113,6 +113,10 @@ class StoreSession:
     async def _rows(self, name: str, **params: Any) -> list[Any]:
         return await self._driver.rows(self._conn, name, params)
 
+    async def _write(self, name: str, **params: Any) -> list[Any]:
+        await self.begin()
+        return await self._driver.rows(self._conn, name, params)
+
     def _scoped(self, name: str) -> tuple[str, dict[str, Any]]:
         """The statement's variant, and the parameters naming this chat's association."""
         if self._association_id is not None:
@@ -267,57 +271,38 @@ class StoreSession:
     ) -> int:
         """Store a new invite to ``plan_id`` (one of this chat's plans: the caller read it
         through this session); the plan's earlier live invites are revoked. Returns how many."""
-        await self.begin()
-        revoked = await self._rows("revoke_invites", plan_id=plan_id, now=now)
-        await self._rows(
-            "insert_invite",
-            plan_id=plan_id,
-            token_hash=token_hash,
-            expires_at=expires_at,
-        )
-        return len(revoked)
+        revoked = await self.revoke_invites(plan_id, now)
+        params = {"plan_id": plan_id, "token_hash": token_hash, "expires_at": expires_at}
+        await self._write("insert_invite", **params)
+        return revoked
 
     async def revoke_invites(self, plan_id: int, now: datetime) -> int:
         """End the plan's live invite; how many were live (0 or 1)."""
-        await self.begin()
-        rows = await self._rows("revoke_invites", plan_id=plan_id, now=now)
-        return len(rows)
+        return len(await self._write("revoke_invites", plan_id=plan_id, now=now))
 
     async def invite(self, token_hash: str) -> Invite | None:
-        rows = await self._rows("find_invite", token_hash=token_hash)
-        if not rows:
+        found = await self._rows("find_invite", token_hash=token_hash)
+        if not found:
             return None
-        plan_id, expires_at, used_at, revoked_at, title, chat_id, status, answers = rows[0]
-        unstamp = self._driver.unstamp
-        expires = unstamp(expires_at)
-        assert expires is not None
+        plan_id, expires_at, used_at, revoked_at, title, chat_id, status, answers = found[0]
+        at = self._driver.unstamp
+        expires = at(expires_at)
+        assert expires is not None  # the column is NOT NULL
+        answers = json_value(answers)
         return Invite(
-            plan_id=plan_id,
-            inviter=title or "",
-            inviter_chat_id=chat_id,
-            plan_status=status,
-            answers=json_value(answers),
-            expires_at=expires,
-            used_at=unstamp(used_at),
-            revoked_at=unstamp(revoked_at),
+            plan_id, title or "", chat_id, status, answers, expires, at(used_at), at(revoked_at)
         )
 
     async def claim_invite(self, token_hash: str, partner_plan_id: int, now: datetime) -> bool:
         """Use the invite for ``partner_plan_id`` if it is still live at ``now``: of two
         people opening one link at the same moment, exactly one gets True."""
-        await self.begin()
-        rows = await self._rows(
-            "claim_invite",
-            token_hash=token_hash,
-            partner_plan_id=partner_plan_id,
-            now=now,
-        )
-        return bool(rows)
+        params = {"token_hash": token_hash, "partner_plan_id": partner_plan_id, "now": now}
+        return bool(await self._write("claim_invite", **params))
 
     async def decline_invite(self, token_hash: str, now: datetime) -> bool:
-        await self.begin()
-        rows = await self._rows("decline_invite", token_hash=token_hash, now=now)
-        return bool(rows)
+        """The partner said no: the invite ends unused (False when it was no longer live, as
+        when someone joined through it a moment before)."""
+        return bool(await self._write("decline_invite", token_hash=token_hash, now=now))
 
     async def other_half(self, plan_id: int) -> OtherHalf | None:
         """The plan an invite joined to ``plan_id`` (either side), or None."""
@@ -425,8 +410,7 @@ class StoreSession:
     async def save_review_answer(
         self, plan_id: int, kind: str, question: str, value: str, member: MemberRef, now: datetime
     ) -> None:
-        await self.begin()
-        await self._rows(
+        await self._write(
             "insert_review_answer",
             plan_id=plan_id,
             kind=kind,
