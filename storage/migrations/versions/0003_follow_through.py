@@ -21,9 +21,18 @@ depends_on: str | Sequence[str] | None = None
 _TS = sa.DateTime(timezone=True)
 
 
-def _plan_fk(table: str) -> sa.ForeignKeyConstraint:
-    return sa.ForeignKeyConstraint(
-        ["plan_id"], ["plan.id"], name=f"fk_{table}_plan_id_plan", ondelete="CASCADE"
+def _create_plan_rows(table: str, *columns: sa.Column, unique: tuple[str, ...] = ()) -> None:
+    """A table of rows belonging to a plan: an id, the plan's id (deleted with the plan)."""
+    op.create_table(
+        table,
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("plan_id", sa.Integer(), nullable=False),
+        *columns,
+        sa.PrimaryKeyConstraint("id", name=f"pk_{table}"),
+        sa.ForeignKeyConstraint(
+            ["plan_id"], ["plan.id"], name=f"fk_{table}_plan_id_plan", ondelete="CASCADE"
+        ),
+        *([sa.UniqueConstraint(*unique, name=f"uq_{table}_{'_'.join(unique)}")] if unique else []),
     )
 
 
@@ -42,34 +51,24 @@ def upgrade() -> None:
     with op.batch_alter_table("task") as batch:
         batch.add_column(sa.Column("claimed_by_id", sa.String(128), nullable=True))
         batch.add_column(sa.Column("due_on", sa.String(10), nullable=True))
-    op.create_table(
+    _create_plan_rows(
         "reminder",
-        sa.Column("id", sa.Integer(), nullable=False),
-        sa.Column("plan_id", sa.Integer(), nullable=False),
         sa.Column("kind", sa.String(16), nullable=False),
         sa.Column("task_key", sa.String(64), nullable=False),
         sa.Column("due_at", _TS, nullable=False),
         sa.Column("lease_until", _TS, nullable=True),
         sa.Column("attempts", sa.Integer(), nullable=False),
         sa.Column("sent_at", _TS, nullable=True),
-        sa.PrimaryKeyConstraint("id", name="pk_reminder"),
-        _plan_fk("reminder"),
-        sa.UniqueConstraint(
-            "plan_id", "kind", "task_key", "due_at", name="uq_reminder_plan_id_kind_task_key_due_at"
-        ),
+        unique=("plan_id", "kind", "task_key", "due_at"),
     )
     op.create_index("ix_reminder_sent_at_due_at", "reminder", ["sent_at", "due_at"])
-    op.create_table(
+    _create_plan_rows(
         "review_answer",
-        sa.Column("id", sa.Integer(), nullable=False),
-        sa.Column("plan_id", sa.Integer(), nullable=False),
         sa.Column("kind", sa.String(16), nullable=False),
         sa.Column("question", sa.String(64), nullable=False),
         sa.Column("value", sa.Text(), nullable=False),
         sa.Column("member_name", sa.Text(), nullable=False),
         sa.Column("created_at", _TS, nullable=False),
-        sa.PrimaryKeyConstraint("id", name="pk_review_answer"),
-        _plan_fk("review_answer"),
     )
     op.create_index("ix_review_answer_plan_id", "review_answer", ["plan_id"])
 
