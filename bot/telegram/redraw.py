@@ -62,13 +62,19 @@ class Redraws:
     clock: Clock = field(default_factory=LoopClock)
     interval: float = field(default_factory=lambda: REDRAW_INTERVAL)
     _slots: dict[Key, _Slot] = field(default_factory=dict)
-    _alongside: set[asyncio.Task[None]] = field(default_factory=set)
+    # Redraws and calls alongside not finished yet: a reference, so a task is not collected
+    # mid-way, and ``busy`` need not scan every remembered slot.
+    _running: set[asyncio.Task[None]] = field(default_factory=set)
 
     def alongside(self, call: Coroutine[Any, Any, None]) -> None:
         """Run ``call`` (e.g. answering a tap) without the update waiting for it."""
+        self._start(call)
+
+    def _start(self, call: Coroutine[Any, Any, None]) -> asyncio.Task[None]:
         task = asyncio.get_running_loop().create_task(call)
-        self._alongside.add(task)  # a reference, so the task is not collected mid-way
-        task.add_done_callback(self._alongside.discard)
+        self._running.add(task)
+        task.add_done_callback(self._running.discard)
+        return task
 
     def submit(self, key: Key, draw: Draw) -> None:
         """Draw ``key``'s message with ``draw`` as soon as its interval allows; a redraw still
@@ -77,13 +83,12 @@ class Redraws:
         self._slots[key] = slot  # re-inserted: the most recently used last
         slot.pending = draw
         if slot.task is None or slot.task.done():
-            slot.task = asyncio.get_running_loop().create_task(self._run(key, slot))
+            slot.task = self._start(self._run(key, slot))
         self._prune()
 
     def busy(self) -> list[asyncio.Task[None]]:
         """The redraws not finished yet."""
-        drawing = [s.task for s in self._slots.values() if s.task is not None and not s.task.done()]
-        return drawing + [task for task in self._alongside if not task.done()]
+        return [task for task in self._running if not task.done()]
 
     async def drain(self) -> None:
         """Wait until every submitted redraw has been sent (for shutdown and tests)."""
