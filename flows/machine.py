@@ -11,6 +11,8 @@ skip only from skippable questions, edit and finish only from the review step.
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 from transitions import EventData, Machine, MachineError
 
 from flows.questionnaire import DONE, FIRST, QUESTIONS, REVIEW
@@ -78,6 +80,8 @@ class _Step:
     state: str
 
 
+# The machine never changes: a move depends on its arguments only (~4,400 combinations).
+@lru_cache(maxsize=8192)
 def move(state: str, trigger: str, to: str | None = None) -> str | None:
     """Fire ``trigger`` from ``state`` towards ``to``; the new state, or None if not allowed."""
     step = _Step()
