@@ -484,7 +484,8 @@ def is_question(key: str) -> bool:
 
 def applicable(answers: Mapping[str, Any]) -> list[Question]:
     """The questions this plan asks, in order, given its answers so far."""
-    return [q for q in QUESTIONS if q.applies(answers)]
+    side = answers.get(SIDE, OURS)  # ``Question.applies``, with the side looked up once
+    return [q for q in QUESTIONS if q.side == side and (q.when is None or q.when.holds(answers))]
 
 
 def next_key(after: str, answers: Mapping[str, Any]) -> str:

@@ -57,12 +57,13 @@ def progress(plan: Plan) -> tuple[int, int] | None:
     return part_of(plan.state)[0], len(PARTS)
 
 
-def number(plan: Plan) -> int | None:
-    """The current question's place among the questions this plan asks (from 1).
+def number(plan: Plan, asked: Sequence[Question] | None = None) -> int | None:
+    """The current question's place among the questions this plan asks (from 1); ``asked``:
+    those questions, when the caller has them already.
 
     Earlier answers fix which questions come before, so it grows by one per answer.
     """
-    keys = [q.key for q in applicable(plan.answers)]
+    keys = [q.key for q in (applicable(plan.answers) if asked is None else asked)]
     return keys.index(plan.state) + 1 if plan.state in keys else None
 
 
@@ -99,6 +100,7 @@ def question_reply(plan: Plan, lang: str, **extra: Any) -> Reply:
         lines.append(t("ui.previous_answer", lang, answer=previous))
     hint_key = f"q.{question.key}.hint"
     notes = tuple(extra.pop("notes", ()))
+    asked = applicable(plan.answers)
     return Reply(
         kind=kinds.QUESTION,
         text="\n".join(lines),
@@ -107,9 +109,9 @@ def question_reply(plan: Plan, lang: str, **extra: Any) -> Reply:
         options=tuple(Option(k, labels[k], k in selected) for k in question.options),
         progress=progress(plan),
         part=part_of(question.key)[1],
-        number=number(plan),
+        number=number(plan, asked),
         skippable=question.skippable,
-        can_go_back=plan.state != applicable(plan.answers)[0].key,
+        can_go_back=plan.state != asked[0].key,
         plan_id=plan.id,
         version=plan.version,
         notes=notes + ((t(hint_key, lang),) if has(hint_key, lang) else ()),
