@@ -25,7 +25,12 @@ from telegram import (
     Update,
 )
 from telegram.error import TelegramError
-from telegram.ext import Application, ApplicationBuilder, BaseUpdateProcessor
+from telegram.ext import (
+    Application,
+    ApplicationBuilder,
+    BaseUpdateProcessor,
+    CallbackQueryHandler,
+)
 from telegram.request import BaseRequest
 
 from bot.config import Settings, require_token
@@ -136,6 +141,10 @@ def build_application(
     for group, handler in HANDLERS:
         app.add_handler(handler, group=group)
     work.register(app)
+    # Taps are most updates, and only tap handlers match a tap (and match nothing else): try
+    # them first, not after every command. The sort is stable, so each kind keeps its order
+    # and the first match is the same handler as before.
+    app.handlers[0].sort(key=lambda handler: not isinstance(handler, CallbackQueryHandler))
     app.add_error_handler(on_error)
     processor.after = lambda update: drop_empty_data(app, update)
     return app
