@@ -93,9 +93,9 @@ class When:
         if value is None:  # unanswered or skipped: the dependent question does not apply
             return False
         picked = chosen(value)
-        if self.any_of and not picked & set(self.any_of):
+        if self.any_of and picked.isdisjoint(self.any_of):
             return False
-        return not picked & set(self.none_of)
+        return picked.isdisjoint(self.none_of)
 
 
 @dataclass(frozen=True)
