@@ -123,7 +123,7 @@ class PlanningService:
                 await session.schedule_follow_up(outcome.plan, outcome.tasks, self.clock())
             if saved:
                 # Buttons carry the version they were shown at: the one just written.
-                reply = replace(outcome.reply, version=outcome.plan.version)
+                reply = _in(outcome.reply, outcome.plan.language, version=outcome.plan.version)
                 reply = await self._two_sided(session, chat, outcome.plan, reply)
                 return _in(reply, outcome.plan.language)
             return await self._conflict(session, plan, outcome.reply.previous_question)
@@ -149,9 +149,7 @@ class PlanningService:
                 if changed is None:
                     return _in(reply, plan.language)
                 saved = await session.save_plan(changed, plan.version, member)
-                return (
-                    _in(replace(reply, version=changed.version), plan.language) if saved else None
-                )
+                return _in(reply, plan.language, version=changed.version) if saved else None
             # Due days are days in the member's own chat's time zone.
             today = local_today(self.clock(), (await session.follow_settings()).time_zone)
             half = None
@@ -177,8 +175,7 @@ class PlanningService:
                 )
                 if saved and outcome.tasks is not None and reminders_moved(tasks, outcome.tasks):
                     await session.schedule_follow_up(plan, outcome.tasks, clock)
-                reply = replace(outcome.reply, version=plan.version)
-                return _in(reply, plan.language) if saved else None
+                return _in(outcome.reply, plan.language, version=plan.version) if saved else None
         # The partner's side: the board is that of the inviting side's plan (the link row
         # names it), written in a session of that chat. Its version check makes a stale read
         # lose, and the attempt is made again.
@@ -227,8 +224,7 @@ class PlanningService:
         # The inviting side's plan holds the board, and so its reminders.
         if saved and reminders_moved(stored, changed):
             await session.schedule_follow_up(host, changed, clock)
-        reply = replace(outcome.reply, version=viewer.version)
-        return _in(reply, viewer.language) if saved else None
+        return _in(outcome.reply, viewer.language, version=viewer.version) if saved else None
 
     # -- two-sided plans ----------------------------------------------------------------------
 
@@ -593,6 +589,9 @@ def _partner_name(theirs: Plan, lang: str) -> str:
     return str(theirs.answers.get("p_name") or t("two.partner_unnamed", lang))
 
 
-def _in(reply: Reply, language: str) -> Reply:
-    """``reply`` marked with the language it was written in (notices already are)."""
-    return reply if reply.language else replace(reply, language=language)
+def _in(reply: Reply, language: str, **changes: Any) -> Reply:
+    """``reply`` marked with the language it was written in (notices already are), and with
+    ``changes`` (one ``replace``: it copies all of a Reply's 25 fields)."""
+    if not reply.language:
+        changes["language"] = language
+    return replace(reply, **changes) if changes else reply
