@@ -35,15 +35,21 @@ def option_labels(question: Question, lang: str) -> dict[str, str]:
     return {o: t(f"opt.{question.option_group}.{o}", lang) for o in question.options}
 
 
+def option_label(question: Question, option: str, lang: str) -> str:
+    """The label of one of ``question``'s options; anything else as it is."""
+    if option not in question.options:
+        return option
+    return t(f"opt.{question.option_group}.{option}", lang)
+
+
 def answer_text(question: Question, value: Any, lang: str) -> str:
     if value is None:
         return t("ui.skipped", lang)
     if question.kind == TEXT:
         return str(value)
-    labels = option_labels(question, lang)
     if question.kind == MULTI:
-        return join((labels.get(v, v) for v in value), lang)
-    return labels.get(str(value), str(value))
+        return join((option_label(question, v, lang) for v in value), lang)
+    return option_label(question, str(value), lang)
 
 
 def progress(plan: Plan) -> tuple[int, int] | None:
