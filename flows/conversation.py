@@ -28,7 +28,7 @@ from flows.questionnaire import (
     next_key,
     previous_key,
 )
-from flows.recommend import recommend
+from flows.recommend import Recommendation, recommend
 from flows.render import (
     EDIT_PREFIX,
     FINISH,
@@ -69,10 +69,20 @@ def new_plan(language: str = "en", group: bool = False, before: Plan | None = No
     return Plan(id=None, state=FIRST, language=language, meta=meta)
 
 
-def result_reply(plan: Plan, **extra: Any) -> Reply:
-    """The recommendation: a short first message, with the reasoning in ``details``."""
-    rec = recommend(plan.answers)
-    tasks = split(rec.forms, plan.answers)
+def result_reply(
+    plan: Plan,
+    rec: Recommendation | None = None,
+    tasks: list[TaskRecord] | None = None,
+    **extra: Any,
+) -> Reply:
+    """The recommendation: a short first message, with the reasoning in ``details``.
+
+    ``rec`` and ``tasks``: the plan's recommendation and its split, when the caller has them.
+    """
+    if rec is None:
+        rec = recommend(plan.answers)
+    if tasks is None:
+        tasks = split(rec.forms, plan.answers)
     header = None
     if plan.meta.get("group") and plan.meta.get("last_answered"):
         header = plan.meta.get("credit", {}).get(plan.meta["last_answered"], {}).get("line")
@@ -393,4 +403,4 @@ def _finish(plan: Plan) -> Outcome:
     tasks = split(rec.forms, new.answers)
     new.meta["result"] = {"form": rec.form, "combined_with": rec.combined_with}
     new.meta.pop("last_answered", None)
-    return Outcome(new, result_reply(new, changed=True), True, tasks=tasks)
+    return Outcome(new, result_reply(new, rec, tasks, changed=True), True, tasks=tasks)
