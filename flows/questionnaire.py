@@ -126,8 +126,10 @@ class Question:
     def option_group(self) -> str:
         return self.option_set or self.key
 
-    def applies(self, answers: Mapping[str, Any]) -> bool:
-        if answers.get(SIDE, OURS) != self.side:
+    def applies(self, answers: Mapping[str, Any], side: str | None = None) -> bool:
+        """Whether the plan asks this question; ``side``: the plan's side, when the caller
+        has looked it up already."""
+        if (side or answers.get(SIDE, OURS)) != self.side:
             return False
         return self.when is None or self.when.holds(answers)
 
@@ -484,8 +486,8 @@ def is_question(key: str) -> bool:
 
 def applicable(answers: Mapping[str, Any]) -> list[Question]:
     """The questions this plan asks, in order, given its answers so far."""
-    side = answers.get(SIDE, OURS)  # ``Question.applies``, with the side looked up once
-    return [q for q in QUESTIONS if q.side == side and (q.when is None or q.when.holds(answers))]
+    side = answers.get(SIDE, OURS)  # looked up once, not once per question
+    return [q for q in QUESTIONS if q.applies(answers, side)]
 
 
 def next_key(after: str, answers: Mapping[str, Any]) -> str:

@@ -32,7 +32,7 @@ EDIT_PREFIX = "edit:"
 
 
 def option_labels(question: Question, lang: str) -> dict[str, str]:
-    return {o: t(f"opt.{question.option_group}.{o}", lang) for o in question.options}
+    return {o: option_label(question, o, lang) for o in question.options}
 
 
 def option_label(question: Question, option: str, lang: str) -> str:

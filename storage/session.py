@@ -230,10 +230,9 @@ class StoreSession:
                 member_name=member.name,
                 write_member=write_member,
                 **_arrays("answer", ANSWER_COLUMNS, history),
-                write_tasks=tasks is not None,
+                write_tasks=tasks is not None,  # the same statement replaces the tasks
                 **_arrays("task", TASK_COLUMNS, [_task_texts(t) for t in tasks or ()]),
             )
-            tasks = None  # written
             if saved and write_member:
                 self.new_members.append((saved[0][0], member.user_id, member.name))
         else:
@@ -245,7 +244,7 @@ class StoreSession:
                     await driver.run_many(self._conn, "insert_answer", history)
         if saved:
             self._association_id = saved[0][0]
-            if tasks is not None:
+            if tasks is not None and driver.dialect != "postgresql":  # save_all wrote them
                 rows = [_row(t, done=t.done_by is not None) for t in tasks]
                 await self._replace("task", plan.id, rows)
             if checklist is not None:
@@ -532,7 +531,9 @@ def _plan_values(plan: Plan) -> dict[str, Any]:
     }
 
 
-def _arrays(table: str, columns: Sequence[str], rows: Sequence[Mapping[str, Any]]) -> dict:
+def _arrays(
+    table: str, columns: Sequence[str], rows: Sequence[Mapping[str, Any]]
+) -> dict[str, list[Any]]:
     """PostgreSQL's ``save_all`` takes the rows of a table as one text array per column."""
     return {f"{table}_{c}": [row[c] for row in rows] for c in columns}
 
