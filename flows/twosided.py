@@ -12,6 +12,7 @@ from __future__ import annotations
 import hashlib
 import re
 import secrets
+import string
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
@@ -23,8 +24,11 @@ from flows.render import answer_text, result_details, result_summary
 from flows.tasks import split
 from flows.texts import t
 
-# 24 random bytes: 192 bits, 32 characters of A-Za-z0-9_- (Telegram allows 64 in a deep link).
-CODE_BYTES = 24
+# 32 letters and digits: about 190 bits (Telegram allows 64 characters in a deep link). No "-" or
+# "_": a code starting with "-" reads as an option in `partnerbot chat --join CODE`, and a code
+# a member copies by hand should hold no look-alike punctuation.
+CODE_ALPHABET = string.ascii_letters + string.digits
+CODE_LENGTH = 32
 CODE = re.compile(r"[A-Za-z0-9_-]{1,64}")
 DEFAULT_INVITE_DAYS = 14
 # The keys of the two options an opened invite offers.
@@ -47,7 +51,7 @@ SCALE_GAP = 2
 
 def new_code() -> str:
     """A fresh invite code: unguessable, fit for a Telegram deep link."""
-    return secrets.token_urlsafe(CODE_BYTES)
+    return "".join(secrets.choice(CODE_ALPHABET) for _ in range(CODE_LENGTH))
 
 
 def code_hash(code: str) -> str:
