@@ -127,6 +127,10 @@ def remember(
         return
     rendered_buttons = reply.kind == REVIEW_REPLY or reply.question_kind != "text"
     buttons = rendered_buttons or chat.type == ChatType.PRIVATE
+    # The text is kept only to mark the question answered (``_tidy_answered``); the review is
+    # never an answered question, and its text is the longest (~1.7 KB per chat).
+    if reply.kind == REVIEW_REPLY:
+        text = ""
     context.chat_data[_CURRENT] = QuestionMessage(
         id=message_id, text=text, question=reply.question, buttons=buttons
     )

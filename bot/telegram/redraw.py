@@ -50,7 +50,7 @@ class LoopClock:
         await asyncio.sleep(seconds)
 
 
-@dataclass
+@dataclass(slots=True)
 class _Slot:
     last: float = -math.inf  # when the message was last edited
     pending: Draw | None = None  # the newest redraw not yet sent
@@ -112,6 +112,12 @@ class Redraws:
                 logger.warning(
                     "Could not redraw message %s in chat %s", key[1], key[0], exc_info=True
                 )
+        # Drawn, and nothing waits: a finished task (with its coroutine and context, ~1 KB)
+        # need not stay with every remembered message; ``submit`` starts a new one. Without an
+        # interval (private chats) the slot itself holds nothing that matters any more.
+        slot.task = None
+        if not interval and self._slots.get(key) is slot:
+            del self._slots[key]
 
     def _prune(self) -> None:
         while len(self._slots) > MAX_SLOTS:
