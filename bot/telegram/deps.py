@@ -6,7 +6,6 @@
 
 from __future__ import annotations
 
-from collections import OrderedDict
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
@@ -71,7 +70,9 @@ class ChatLanguages:
 
     def __init__(self, size: int = MEMO_SIZE) -> None:
         self.size = size
-        self._memo: OrderedDict[str, str] = OrderedDict()
+        # A plain dict keeps insertion order too, at ~80 bytes an entry against an
+        # OrderedDict's ~125: the memo holds every chat seen, up to ``size``.
+        self._memo: dict[str, str] = {}
 
     def get(self, chat_id: str) -> str | None:
         return self._memo.get(chat_id)
@@ -79,10 +80,10 @@ class ChatLanguages:
     def note(self, chat_id: str, language: str) -> None:
         if not language:
             return
+        self._memo.pop(chat_id, None)  # re-inserted: the most recently noted last
         self._memo[chat_id] = language
-        self._memo.move_to_end(chat_id)
         while len(self._memo) > self.size:
-            self._memo.popitem(last=False)
+            del self._memo[next(iter(self._memo))]
 
     def drop(self, chat_id: str) -> None:
         self._memo.pop(chat_id, None)

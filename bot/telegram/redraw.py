@@ -86,6 +86,10 @@ class Redraws:
             slot.task = self._start(self._run(key, slot))
         self._prune()
 
+    def remembered(self) -> int:
+        """Messages whose redraws are spaced out or on their way (for tests)."""
+        return len(self._slots)
+
     def busy(self) -> list[asyncio.Task[None]]:
         """The redraws not finished yet."""
         return [task for task in self._running if not task.done()]

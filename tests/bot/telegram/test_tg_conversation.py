@@ -11,6 +11,7 @@ from tg_support import TOKEN, Bot, current_plan, make_settings, settled, snapsho
 
 from bot.telegram.app import MENU, build_application
 from bot.telegram.callback_data import Action, ButtonData, decode, encode
+from bot.telegram.deps import DEPS
 from bot.telegram.handlers import MAX_TEXT
 from bot.telegram.offline import BOT_USERNAME, Member, buttons
 from flows.events import Skip, Start, Text
@@ -527,3 +528,46 @@ async def test_the_result_leads_on_to_the_checklist_and_the_tasks(bot: Bot, stor
     await member.tap_label(result, t("ui.tasks"))
     assert member.last()["text"].startswith(t("board.title", done=0, total=0)[:10])
     assert all(toast is None for toast in member.toasts()[-2:])
+
+
+async def test_a_private_chat_keeps_no_redraw_bookkeeping(bot: Bot, store: Any) -> None:
+    """Once a private chat's redraw is drawn, nothing of it stays in memory (a private chat
+    has no spacing to keep), and the chat's next taps still edit its message in place."""
+    member = QueuedMember(bot.app, bot.request, user_id=6161)
+    redraws = bot.app.bot_data[DEPS].redraws
+    await member.say("/plan")
+    question = member.last()
+    first, second = buttons(question)[0], buttons(question)[1]
+    await member.tap(question, first[1])
+    assert redraws.remembered() == 0
+    await member.tap(member.last(), second[1])
+    assert redraws.remembered() == 0
+    now = member.last()
+    assert now["message_id"] == question["message_id"]
+    labels = [label for label, _ in buttons(now)]
+    assert labels[0] == "✓ " + first[0] and labels[1] == "✓ " + second[0]
+    await member.tap_label(now, t("ui.done"))
+    plan = await current_plan(store, member.chat_id)
+    assert plan is not None and len(plan.answers["aims"]) == 2
+    assert "reply_markup" not in member.request.messages[(member.chat_id, now["message_id"])]
+    assert redraws.remembered() == 0
+
+
+async def test_a_review_shown_anew_drops_the_old_copys_buttons(bot: Bot, store: Any) -> None:
+    """The remembered review keeps no text (it is never marked answered): showing it anew
+    still leaves the old copy's text as it was, without buttons, and Finish still works."""
+    member = bot.member
+    await member.say("/plan")
+    review = await play_to_review(member)
+    await member.say("/start")
+    await settled(bot.app)
+    old = member.request.messages[(member.chat_id, review["message_id"])]
+    assert old["text"] == review["text"] and "reply_markup" not in old
+    again = member.last()
+    assert again["message_id"] != review["message_id"] and again["text"] == review["text"]
+    await member.tap(review, dict(buttons(review))[t("ui.finish")])  # the old copy: refused
+    assert member.toasts()[-1] == t("ui.old_copy")
+    await member.tap_label(again, t("ui.finish"))
+    assert _is_result(member.texts()[-1]) or any(_is_result(x) for x in member.texts()[-3:])
+    plan = await current_plan(store, member.chat_id)
+    assert plan is not None and plan.status == DONE

@@ -13,6 +13,7 @@ from tg_support import Bot
 
 from bot.telegram.app import ADMIN_ONLY, MENU
 from bot.telegram.callback_data import decode
+from bot.telegram.deps import DEPS
 from bot.telegram.offline import Member, buttons
 from flows.model import DONE
 from flows.questionnaire import MULTI, SCALE, TEXT, by_key, is_question
@@ -213,3 +214,26 @@ async def test_a_group_is_greeted_in_the_language_of_who_added_the_bot(bot: Bot)
     aino = speaking(member(bot, 711, "Aino", -710), "fi")
     await aino.send(my_chat_member(aino, "left", "member"))
     assert aino.texts() == [t("ui.group_welcome", "fi")]
+
+
+async def test_the_language_memo_keeps_the_chats_noted_last(bot: Bot, store: Any) -> None:
+    """The memo of chat languages is bounded: the chat noted longest ago is forgotten first,
+    and a forgotten chat's next answer is still in its plan's language."""
+    memo = bot.app.bot_data[DEPS].languages
+    memo.size = 2
+    olena = speaking(Member(bot.app, bot.request, user_id=8400), "en")
+    await olena.say("/plan")
+    await olena.say("/language suomi")
+    others = [speaking(Member(bot.app, bot.request, user_id=8401 + n), "en") for n in range(2)]
+    await others[0].say("/plan")
+    await olena.say("/resume")  # noted again: now the most recent
+    await others[1].say("/plan")  # forgets others[0], not Olena
+    assert memo.get(str(olena.chat_id)) == "fi"
+    assert memo.get(str(others[0].chat_id)) is None
+    assert memo.get(str(others[1].chat_id)) == "en"
+    await others[0].say("/plan")
+    await others[1].say("/plan")  # Olena is forgotten now
+    assert memo.get(str(olena.chat_id)) is None
+    await answer_current(olena, store, "fi")  # a tap, answered in her plan's language
+    assert t("q.strategy_goal.text", "fi") in olena.texts()[-1]
+    assert memo.get(str(olena.chat_id)) == "fi"
