@@ -33,7 +33,7 @@ from bot.telegram.messages import redraw, send
 from bot.telegram.refs import chat_ref, member_ref, message_text, sender_ref
 from bot.telegram.render import Rendered
 from bot.telegram.taps import AnswerOnce, CallbackDataHandler, log_foreign, log_race, tap_of
-from bot.telegram.work_callback_data import PATTERN, decode, to_event
+from bot.telegram.work_callback_data import PATTERN, PREFIX, decode, to_event
 from bot.telegram.work_render import html_chunks, markdown_to_html, view_keyboard, view_text
 from flows import events as ev
 from flows.agreement_text import markdown
@@ -283,7 +283,7 @@ COMMANDS = {
 
 HANDLERS: tuple[BaseHandler[Update, Any, Any], ...] = (
     *(CommandHandler(name, callback, filters=_NEW) for name, callback in COMMANDS.items()),
-    CallbackDataHandler(work_button, pattern=PATTERN),
+    CallbackDataHandler(work_button, PATTERN, prefix=f"{PREFIX}|"),
     *reminders.HANDLERS,
 )
 
