@@ -44,10 +44,14 @@ from flows.texts import t
 
 logger = logging.getLogger(__name__)
 
-PDF_NAME = "partnership-plan.pdf"
 _VERSIONS = "work_versions"  # chat_data: message id -> newest plan version drawn on it
 _LIVE = "work_live"  # chat_data: "checklist" / "board" -> the message showing its live copy
 _VERSIONS_KEPT = 32
+
+
+def pdf_name(language: str) -> str:
+    """The agreement PDF's file name, in the plan's language (a member saves and forwards it)."""
+    return f"{t('export.file_name', language)}.pdf"
 
 
 # --- commands --------------------------------------------------------------------------------
@@ -125,7 +129,7 @@ async def send_agreement(
         chat.id,
         "sendDocument",
         lambda: context.bot.send_document(
-            chat.id, pdf, filename=PDF_NAME, caption=t("export.title", lang)
+            chat.id, pdf, filename=pdf_name(lang), caption=t("export.title", lang)
         ),
     )
 
