@@ -76,16 +76,21 @@ class Plan:
         )
 
 
-_SCALARS = (str, int, float, bool, type(None))
+_SCALARS = frozenset({str, int, float, bool, type(None)})
 
 
 def _clone(value: Any) -> Any:
-    """A deep copy of JSON-like data; anything else goes through ``copy.deepcopy``."""
+    """A deep copy of JSON-like data; anything else goes through ``copy.deepcopy``.
+
+    Scalars inside a dict or list are taken as they are, without a call each: most of a
+    plan's values are (every event copies its plan)."""
     kind = type(value)
     if kind is dict:
-        return {key: _clone(item) for key, item in value.items()}
+        return {
+            key: item if type(item) in _SCALARS else _clone(item) for key, item in value.items()
+        }
     if kind is list:
-        return [_clone(item) for item in value]
+        return [item if type(item) in _SCALARS else _clone(item) for item in value]
     if kind in _SCALARS:
         return value
     import copy

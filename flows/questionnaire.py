@@ -484,16 +484,52 @@ def is_question(key: str) -> bool:
     return key in _INDEX
 
 
+def _deciding() -> tuple[str, ...] | None:
+    """The questions whose answers decide which questions apply (None: a condition of
+    another kind than ``When``/``Either``, whose inputs are unknown)."""
+    keys: set[str] = set()
+    for q in QUESTIONS:
+        conditions = q.when.conditions if isinstance(q.when, Either) else (q.when,)
+        for condition in conditions:
+            if isinstance(condition, When):
+                keys.add(condition.question)
+            elif condition is not None:
+                return None
+    return tuple(sorted(keys))
+
+
+_DECIDING = _deciding()
+# Which questions apply, per what decides it: a plan's side, and of each deciding question
+# whether it is answered and with which options (all that ``When.holds`` looks at). Every
+# event asks this once or twice; the answers of one walk give a few dozen keys.
+_APPLICABLE: dict[tuple[Any, ...], tuple[Question, ...]] = {}
+_APPLICABLE_SIZE = 4096
+
+
 def applicable(answers: Mapping[str, Any]) -> list[Question]:
     """The questions this plan asks, in order, given its answers so far."""
     side = answers.get(SIDE, OURS)  # looked up once, not once per question
-    return [q for q in QUESTIONS if q.applies(answers, side)]
+    if _DECIDING is None or not isinstance(side, str):
+        return [q for q in QUESTIONS if q.applies(answers, side)]
+    key = (side, *(_decides(answers.get(k)) for k in _DECIDING))
+    found = _APPLICABLE.get(key)
+    if found is None:
+        found = tuple(q for q in QUESTIONS if q.applies(answers, side))
+        if len(_APPLICABLE) >= _APPLICABLE_SIZE:
+            _APPLICABLE.clear()
+        _APPLICABLE[key] = found
+    return list(found)
+
+
+def _decides(value: Any) -> frozenset[str] | None:
+    return None if value is None else frozenset(chosen(value))
 
 
 def next_key(after: str, answers: Mapping[str, Any]) -> str:
     """The next question that applies after ``after``, or the review step."""
-    for q in QUESTIONS[_INDEX[after] + 1 :]:
-        if q.applies(answers):
+    index = _INDEX[after]
+    for q in applicable(answers):
+        if _INDEX[q.key] > index:
             return q.key
     return REVIEW
 

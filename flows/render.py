@@ -25,14 +25,26 @@ from flows.questionnaire import (
 from flows.recommend import MAP_THE_FIELD, VALUE_CONFLICT, Recommendation, give_and_get
 from flows.reply import Option, Reply
 from flows.tasks import PHASES, is_joint, recurring
-from flows.texts import has, isolate, join, t
+from flows.texts import cached_per_install, has, isolate, join, t
 
 FINISH = "finish"
 EDIT_PREFIX = "edit:"
 
 
 def option_labels(question: Question, lang: str) -> dict[str, str]:
-    return {o: option_label(question, o, lang) for o in question.options}
+    """Each option's label. Every question shown (and every typed answer) needs them: looked
+    up in the catalog once per question and language."""
+    found = _LABELS.get((question.key, lang))
+    if found is None:
+        found = {o: option_label(question, o, lang) for o in question.options}
+        if len(_LABELS) >= _LABELS_SIZE:  # bounded, whatever languages come
+            _LABELS.clear()
+        _LABELS[(question.key, lang)] = found
+    return dict(found)  # the caller's own
+
+
+_LABELS: dict[tuple[str, str], dict[str, str]] = cached_per_install({})
+_LABELS_SIZE = 1024
 
 
 def option_label(question: Question, option: str, lang: str) -> str:

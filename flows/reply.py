@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields, replace
+from typing import Any
 
 # Reply kinds. A transport picks its layout by kind; it never writes domain text itself.
 QUESTION = "question"  # a question to answer (with options unless it is a text question)
@@ -59,3 +60,21 @@ class Reply:
     invite_code: str | None = None
     # RESULT of a plan whose partner has not joined: the transport offers [Invite the partner].
     can_invite: bool = False
+
+
+_REPLY_FIELDS = frozenset(f.name for f in fields(Reply))
+
+
+def revised(reply: Reply, **changes: Any) -> Reply:
+    """``dataclasses.replace(reply, **changes)``, at a seventh of its cost: the service marks
+    every event's reply (its language, the version just written), and ``replace`` walks all
+    of a Reply's 25 fields and runs its frozen ``__init__``. A Reply has no ``__post_init__``
+    and no field outside ``__init__``, so copying its fields is the same."""
+    if type(reply) is not Reply:  # a subclass may have more to it
+        return replace(reply, **changes)
+    unknown = changes.keys() - _REPLY_FIELDS
+    if unknown:
+        raise TypeError(f"Reply has no field {', '.join(sorted(unknown))}")
+    new = object.__new__(Reply)
+    new.__dict__.update(reply.__dict__, **changes)
+    return new

@@ -18,7 +18,7 @@ from flows.model import DONE, PARTNER, ChatRef, Invite, MemberRef, Plan
 from flows.ports import PlanSession, PlanStore
 from flows.questionnaire import OURS, THEIRS, first_unanswered, partner_half_answers, side_of
 from flows.render import current_reply, notice, plans_reply
-from flows.reply import Option, Reply
+from flows.reply import Option, Reply, revised
 from flows.setup import ASKING, apply_setup, carry_into, our_name
 from flows.texts import supported, t
 from flows.workboard import apply_work, plan_forms
@@ -591,7 +591,7 @@ def _partner_name(theirs: Plan, lang: str) -> str:
 
 def _in(reply: Reply, language: str, **changes: Any) -> Reply:
     """``reply`` marked with the language it was written in (notices already are), and with
-    ``changes`` (one ``replace``: it copies all of a Reply's 25 fields)."""
+    ``changes`` (one copy of its fields)."""
     if not reply.language:
         changes["language"] = language
-    return replace(reply, **changes) if changes else reply
+    return revised(reply, **changes) if changes else reply

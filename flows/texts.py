@@ -60,6 +60,19 @@ def install(catalogs: Mapping[str, Catalog]) -> None:
         raise ValueError("the English catalog is required: it is every other one's fallback")
     _catalogs.clear()
     _catalogs.update(catalogs)
+    for forget in _on_install:
+        forget()
+
+
+# Caches of texts made from the catalogs (each a callable that empties it): emptied whenever
+# other catalogs are installed.
+_on_install: list[Callable[[], None]] = []
+
+
+def cached_per_install(cache: dict[Any, Any]) -> dict[Any, Any]:
+    """``cache``, emptied whenever other catalogs are installed."""
+    _on_install.append(cache.clear)
+    return cache
 
 
 def installed() -> bool:

@@ -16,6 +16,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from enum import StrEnum
+from functools import lru_cache
 from typing import TypeGuard
 
 from flows.events import Answer, Back, Done, Edit, Event, Finish, Revote, Skip, Start, Toggle
@@ -132,13 +133,37 @@ def _problem(data: ButtonData) -> str | None:
 
 
 def encode(data: ButtonData) -> str:
-    q_index = "" if data.question is None else str(question_index(data.question))
-    o_index = str(data.page) if data.action == Action.PICK else ""
-    if data.option is not None and data.question is not None:
-        o_index = str(by_key(data.question).options.index(data.option))
     return checked_size(
-        f"{FORMAT}|{data.plan_id}|{data.version}|{data.action.value}|{q_index}|{o_index}"
+        f"{FORMAT}|{data.plan_id}|{data.version}|"
+        f"{_tail(data.action, data.question, data.option, data.page)}"
     )
+
+
+def encode_button(
+    plan_id: int,
+    version: int,
+    action: Action,
+    question: str | None = None,
+    option: str | None = None,
+    page: int = 0,
+) -> str:
+    """``encode(ButtonData(...))`` for a keyboard's buttons: the same data and the same
+    checks, but what names the action, question and option is checked once, not per button
+    of every reply."""
+    if plan_id < 1 or version < 0:
+        ButtonData(plan_id, version, action, question, option, page)  # raises, saying why
+    return checked_size(f"{FORMAT}|{plan_id}|{version}|{_tail(action, question, option, page)}")
+
+
+@lru_cache(maxsize=4096)
+def _tail(action: Action, question: str | None, option: str | None, page: int) -> str:
+    """``<action>|<question index>|<option index>``, once the button is known to be valid."""
+    ButtonData(1, 0, action, question, option, page)  # raises ValueError for an invalid one
+    q_index = "" if question is None else str(question_index(question))
+    o_index = str(page) if action == Action.PICK else ""
+    if option is not None and question is not None:
+        o_index = str(by_key(question).options.index(option))
+    return f"{action.value}|{q_index}|{o_index}"
 
 
 def decode(raw: object) -> ButtonData | None:

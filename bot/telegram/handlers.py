@@ -431,6 +431,16 @@ async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
 
 # --- the handler table -----------------------------------------------------------------------
 
+
+def _decoded(
+    callback: Callable[[Update, ContextTypes.DEFAULT_TYPE], Awaitable[None]],
+    decoder: Callable[[object], object | None],
+    prefix: str,
+) -> CallbackDataHandler:
+    """The handler of the taps whose data ``decoder`` reads (data starting with ``prefix``)."""
+    return CallbackDataHandler(callback, lambda data: decoder(data) is not None, prefix=prefix)
+
+
 # Commands only on new messages: an edited "/plan" must not run again (edits are refused).
 _NEW = filters.UpdateType.MESSAGE
 
@@ -462,11 +472,11 @@ HANDLERS: tuple[tuple[int, BaseHandler[Update, Any, Any]], ...] = (
     (0, MessageHandler(_NEW & filters.TEXT, text_message)),
     (0, MessageHandler(_NEW & ~filters.StatusUpdate.ALL, non_text_message)),
     (0, MessageHandler(filters.UpdateType.EDITED_MESSAGE, edited_message)),
-    (0, CallbackDataHandler(forget_button, pattern=lambda data: decode_forget(data) is not None)),
-    (0, CallbackDataHandler(language_button, pattern=lambda d: decode_language(d) is not None)),
-    (0, CallbackDataHandler(restart_button, pattern=lambda d: decode_restart(d) is not None)),
-    (0, CallbackDataHandler(result_button, pattern=lambda d: decode_result(d) is not None)),
-    (0, CallbackDataHandler(invites.invite_button, pattern=lambda d: decode_invite(d) is not None)),
+    (0, _decoded(forget_button, decode_forget, "f|")),
+    (0, _decoded(language_button, decode_language, "l|")),
+    (0, _decoded(restart_button, decode_restart, "x|")),
+    (0, _decoded(result_button, decode_result, "r|")),
+    (0, _decoded(invites.invite_button, decode_invite, "i|")),
     (0, CallbackQueryHandler(button)),
     (0, ChatMemberHandler(bot_membership, ChatMemberHandler.MY_CHAT_MEMBER)),
 )

@@ -298,6 +298,6 @@ COMMANDS = {"due": due_command, "reminders": reminders_command}
 # The commands are added (and put in the menu) with the work commands (bot.telegram.work).
 HANDLERS: tuple[BaseHandler[Update, Any, Any], ...] = (
     MessageHandler(_NEW & filters.TEXT & ~filters.COMMAND & _ReviewReply(), review_reply),
-    CallbackDataHandler(reminder_button, pattern=PATTERN),
-    CallbackDataHandler(review_next_button, pattern=r"^v\|"),
+    CallbackDataHandler(reminder_button, PATTERN, prefix=f"{PREFIX}|"),
+    CallbackDataHandler(review_next_button, r"^v\|", prefix="v|"),
 )

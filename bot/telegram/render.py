@@ -24,9 +24,8 @@ from telegram import ForceReply, InlineKeyboardButton, InlineKeyboardMarkup
 
 from bot.telegram.callback_data import (
     Action,
-    ButtonData,
     ResultButton,
-    encode,
+    encode_button,
     encode_result,
 )
 from flows.questionnaire import TEXT, by_key, is_question
@@ -179,7 +178,7 @@ def keyboard(reply: Reply, language: str, *, group: bool = False) -> InlineKeybo
     def button(
         label: str, action: Action, question: str | None = None, option: str | None = None
     ) -> InlineKeyboardButton:
-        data = encode(ButtonData(plan_id, version, action, question, option))
+        data = encode_button(plan_id, version, action, question, option)
         return InlineKeyboardButton(button_label(label), callback_data=data)
 
     rows: list[list[InlineKeyboardButton]] = []
@@ -234,7 +233,7 @@ def keyboard(reply: Reply, language: str, *, group: bool = False) -> InlineKeybo
 
 
 def _pick_button(plan_id: int, version: int, page: int, label: str) -> InlineKeyboardButton:
-    data = encode(ButtonData(plan_id, version, Action.PICK, page=page))
+    data = encode_button(plan_id, version, Action.PICK, page=page)
     return InlineKeyboardButton(button_label(label), callback_data=data)
 
 
@@ -256,7 +255,7 @@ def picker(reply: Reply, language: str, page: int) -> InlineKeyboardMarkup | Non
         [
             InlineKeyboardButton(
                 button_label(label),
-                callback_data=encode(ButtonData(plan_id, version, Action.EDIT, key)),
+                callback_data=encode_button(plan_id, version, Action.EDIT, key),
             )
             for key, label in shown
         ]
@@ -272,7 +271,7 @@ def picker(reply: Reply, language: str, page: int) -> InlineKeyboardMarkup | Non
         [
             InlineKeyboardButton(
                 button_label(t("ui.back_to_review", language)),
-                callback_data=encode(ButtonData(plan_id, version, Action.PICK, page=MAX_PICK)),
+                callback_data=encode_button(plan_id, version, Action.PICK, page=MAX_PICK),
             )
         ]
     )

@@ -23,12 +23,26 @@ DataT = TypeVar("DataT")  # decoded callback data
 
 
 class CallbackDataHandler(CallbackQueryHandler[Any, None]):
-    """Only taps whose data matches ``pattern``. PTB hands a tap without data (or with empty
-    data) to every pattern handler; such taps are left to the adapter's own button handler."""
+    """Only taps whose data starts with ``prefix`` and matches ``pattern``. PTB hands a tap
+    without data (or with empty data) to every pattern handler; such taps are left to the
+    adapter's own button handler.
+
+    Every tap on a question is checked against each of these handlers before it reaches the
+    question buttons' own: ``prefix`` (each format's first characters, which its pattern
+    requires too) refuses another format's data at once, without the pattern's parse."""
+
+    def __init__(self, callback: Any, pattern: Any, *, prefix: str) -> None:
+        super().__init__(callback, pattern=pattern)
+        self.prefix = prefix
 
     def check_update(self, update: object) -> bool | object | None:
-        if isinstance(update, Update) and update.callback_query and not update.callback_query.data:
+        if not isinstance(update, Update) or not update.callback_query:
             return None
+        data = update.callback_query.data
+        if not data:
+            return None
+        if not isinstance(data, str) or not data.startswith(self.prefix):
+            return False
         return super().check_update(update)
 
 

@@ -33,7 +33,7 @@ from bot.telegram.messages import redraw, send
 from bot.telegram.refs import chat_ref, member_ref, message_text, sender_ref
 from bot.telegram.render import Rendered
 from bot.telegram.taps import AnswerOnce, CallbackDataHandler, log_foreign, log_race, tap_of
-from bot.telegram.work_callback_data import PATTERN, decode, to_event
+from bot.telegram.work_callback_data import PATTERN, PREFIX, decode, to_event
 from bot.telegram.work_render import html_chunks, markdown_to_html, view_keyboard, view_text
 from flows import events as ev
 from flows.agreement_text import markdown
@@ -44,10 +44,14 @@ from flows.texts import t
 
 logger = logging.getLogger(__name__)
 
-PDF_NAME = "partnership-plan.pdf"
 _VERSIONS = "work_versions"  # chat_data: message id -> newest plan version drawn on it
 _LIVE = "work_live"  # chat_data: "checklist" / "board" -> the message showing its live copy
 _VERSIONS_KEPT = 32
+
+
+def pdf_name(language: str) -> str:
+    """The agreement PDF's file name, in the plan's language (a member saves and forwards it)."""
+    return f"{t('export.file_name', language)}.pdf"
 
 
 # --- commands --------------------------------------------------------------------------------
@@ -125,7 +129,7 @@ async def send_agreement(
         chat.id,
         "sendDocument",
         lambda: context.bot.send_document(
-            chat.id, pdf, filename=PDF_NAME, caption=t("export.title", lang)
+            chat.id, pdf, filename=pdf_name(lang), caption=t("export.title", lang)
         ),
     )
 
@@ -283,7 +287,7 @@ COMMANDS = {
 
 HANDLERS: tuple[BaseHandler[Update, Any, Any], ...] = (
     *(CommandHandler(name, callback, filters=_NEW) for name, callback in COMMANDS.items()),
-    CallbackDataHandler(work_button, pattern=PATTERN),
+    CallbackDataHandler(work_button, PATTERN, prefix=f"{PREFIX}|"),
     *reminders.HANDLERS,
 )
 

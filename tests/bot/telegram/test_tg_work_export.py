@@ -17,7 +17,7 @@ from tg_support import Bot, make_settings
 
 from bot.telegram.app import build_application
 from bot.telegram.offline import BOT_USER, OfflineRequest, chat_dict
-from bot.telegram.work import PDF_NAME
+from bot.telegram.work import pdf_name
 from bot.telegram.work_render import html_chunks, markdown_to_html
 from flows.model import US
 from flows.tasks import is_joint
@@ -158,7 +158,7 @@ async def test_export_sends_the_agreement_as_a_message_and_a_pdf(doc_bot: Bot, s
 
     assert len(request.documents) == 1
     filename, content, params = request.documents[0]
-    assert filename == PDF_NAME and content.startswith(b"%PDF")
+    assert filename == "partnership-plan.pdf" and content.startswith(b"%PDF")
     assert int(params["chat_id"]) == GROUP_ID
     assert params["caption"] == t("export.title")
     lines = pdf_lines(content)
@@ -194,6 +194,28 @@ async def test_setup_shows_the_parties_and_export_asks_for_our_name(doc_bot: Bot
     assert ORG in " ".join(pdf_lines(request.documents[-1][1]))
     await member.say("more text")  # no longer asked: a finished plan takes no answers
     assert member.texts()[-1] == t("ui.finished")
+
+
+@pytest.mark.parametrize(
+    ("language", "name"),
+    [
+        ("fi", "kumppanuussuunnitelma.pdf"),
+        ("uk", "план-партнерства.pdf"),
+        ("ar", "خطة-الشراكة.pdf"),
+    ],
+)
+async def test_the_pdf_is_named_in_the_plans_language(
+    doc_bot: Bot, language: str, name: str
+) -> None:
+    request: DocumentRequest = doc_bot.request  # type: ignore[assignment]
+    member = doc_bot.member
+    await finish_plan(doc_bot.service, member.chat_id, [member], {**EVENT, "partner_name": PARTNER})
+    await member.say(f"/language {language}")
+    await member.say(f"/setup name {ORG}")
+    await member.say("/export")
+    filename, content, params = request.documents[-1]
+    assert filename == name == pdf_name(language) and content.startswith(b"%PDF")
+    assert params["caption"] == t("export.title", language)
 
 
 async def test_export_says_why_not_before_the_plan_is_finished(doc_bot: Bot) -> None:
