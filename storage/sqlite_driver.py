@@ -52,6 +52,10 @@ _PRAGMAS = (
     "PRAGMA synchronous=NORMAL",
     "PRAGMA foreign_keys=ON",
     "PRAGMA wal_autocheckpoint=0",
+    # 1 MiB of page cache per connection, not SQLite's 2 MiB: each of up to MAX_IDLE
+    # connections fills its own. Measured in `python -m bench` at 1,000 and 10,000 plans:
+    # ~1 MB less peak memory, no more CPU per update (the pages are in the OS's cache).
+    "PRAGMA cache_size=-1024",
 )
 _SQLITE_BUSY = 5
 _SQLITE_LOCKED = 6

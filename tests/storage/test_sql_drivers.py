@@ -248,6 +248,7 @@ async def test_sqlite_connections_are_configured(tmp_path: Path) -> None:
                     "foreign_keys",
                     "busy_timeout",
                     "wal_autocheckpoint",
+                    "cache_size",
                 )
             }
         finally:
@@ -262,4 +263,5 @@ async def test_sqlite_connections_are_configured(tmp_path: Path) -> None:
         "foreign_keys": 1,
         "busy_timeout": 0,
         "wal_autocheckpoint": 0,
+        "cache_size": -1024,  # KiB: a smaller page cache than SQLite's own, for memory
     }
