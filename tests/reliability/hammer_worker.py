@@ -1,7 +1,11 @@
-"""One process hammering a shared plan: answers whatever question is current, N times.
+"""One process hammering a shared plan: answers whatever question is current until COUNT
+answers were acknowledged.
 
-Run as ``python -m tests.reliability.hammer_worker URL MEMBER COUNT OUT``; writes one JSON line
-per answer the service acknowledged to OUT. Loopback databases only; bounded by COUNT.
+Run as ``python -m tests.reliability.hammer_worker URL MEMBER COUNT OUT READY GO``: once its
+store is open it creates READY and waits for GO, so that two workers start together whatever
+their start-up takes; writes one JSON line per answer the service acknowledged to OUT.
+Loopback databases only; bounded by ATTEMPTS_EACH times COUNT attempts (then exit 3: the
+other process kept every answer from getting through).
 """
 
 from __future__ import annotations
@@ -9,6 +13,7 @@ from __future__ import annotations
 import asyncio
 import json
 import sys
+from pathlib import Path
 from typing import Any
 
 from bot.locales import install_catalogs
@@ -21,6 +26,8 @@ from storage.store import SqlStore
 
 # A private chat: scale answers apply at once (in groups they would be votes).
 CHAT = ChatRef("telegram", "777", "private", "Hammer club")
+ATTEMPTS_EACH = 50  # attempts per answer before giving up
+STARVED = 3  # exit status when the bound is reached
 
 
 def value_for(question: str, member: str, i: int) -> Any:
@@ -34,14 +41,19 @@ def value_for(question: str, member: str, i: int) -> Any:
     return q.options[i % len(q.options)]
 
 
-async def main(url: str, name: str, count: int, out: str) -> None:
+async def main(url: str, name: str, count: int, out: str, ready: Path, go: Path) -> int:
     install_catalogs()
     store = await SqlStore.open(url, migrate=False)
     service = PlanningService(store)
     member = MemberRef(name, name)
-    acknowledged = []
+    acknowledged: list[dict[str, Any]] = []
     try:
-        for i in range(count):
+        ready.touch()
+        while not go.exists():
+            await asyncio.sleep(0.005)
+        for i in range(count * ATTEMPTS_EACH):
+            if len(acknowledged) == count:
+                break
             current = await service.handle(CHAT, member, ev.Start())
             if current.question == REVIEW:
                 # Keep the plan moving: reopen a question from the review.
@@ -57,11 +69,12 @@ async def main(url: str, name: str, count: int, out: str) -> None:
                 acknowledged.append({"question": question, "value": value})
     finally:
         await store.close()
-    with open(out, "w", encoding="utf-8") as f:
-        for row in acknowledged:
-            f.write(json.dumps(row) + "\n")
+        with open(out, "w", encoding="utf-8") as f:
+            for row in acknowledged:
+                f.write(json.dumps(row) + "\n")
+    return 0 if len(acknowledged) == count else STARVED
 
 
 if __name__ == "__main__":
-    url, name, count, out = sys.argv[1:5]
-    asyncio.run(main(url, name, int(count), out))
+    url, name, count, out, ready, go = sys.argv[1:7]
+    sys.exit(asyncio.run(main(url, name, int(count), out, Path(ready), Path(go))))

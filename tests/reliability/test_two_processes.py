@@ -3,6 +3,7 @@ and every acknowledged answer is in the history."""
 
 from __future__ import annotations
 
+import asyncio
 import json
 import subprocess
 import sys
@@ -27,6 +28,8 @@ async def test_two_processes_hammering_one_plan(db_url: str, tmp_path: Path) -> 
     await service.handle(CHAT, MemberRef("0", "Setup"), ev.Start())
 
     outs = [tmp_path / f"worker{n}.jsonl" for n in (1, 2)]
+    ready = [tmp_path / f"ready{n}" for n in (1, 2)]
+    go = tmp_path / "go"
     workers = [
         subprocess.Popen(
             [
@@ -37,13 +40,21 @@ async def test_two_processes_hammering_one_plan(db_url: str, tmp_path: Path) -> 
                 f"w{n}",
                 str(ANSWERS_EACH),
                 str(out),
+                str(mark),
+                str(go),
             ],
             cwd=ROOT,
         )
-        for n, out in zip((1, 2), outs, strict=True)
+        for n, out, mark in zip((1, 2), outs, ready, strict=True)
     ]
+    # Both start hammering together, whatever each one's start-up took.
+    for _ in range(12_000):
+        if all(mark.exists() for mark in ready) or any(w.poll() is not None for w in workers):
+            break
+        await asyncio.sleep(0.01)
+    go.touch()
     for worker in workers:
-        assert worker.wait(timeout=120) == 0
+        assert worker.wait(timeout=120) == 0  # each got ANSWERS_EACH answers through
 
     acknowledged = [json.loads(line) for out in outs for line in out.read_text().splitlines()]
     async with store.session(CHAT) as session:
@@ -52,7 +63,8 @@ async def test_two_processes_hammering_one_plan(db_url: str, tmp_path: Path) -> 
         history = await session.answer_history(plan.id)
     await store.close()
 
-    # Both processes got answers through (the race was real), and none was lost.
+    # Both processes got their answers through, and none was lost.
+    assert len(acknowledged) == 2 * ANSWERS_EACH
     assert {row.member.name for row in history} >= {"w1", "w2"}
     stored = [(row.question, row.value) for row in history]
     for row in acknowledged:
