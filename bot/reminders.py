@@ -86,7 +86,8 @@ async def sweep(
             if due.task_key and due.done:  # done before its reminder: nothing to remind of
                 await store.mark_sent(reminder_id, now())
                 continue
-            target = due.private_chat or due.chat
+            # The member who took it, privately; else the chat of the side whose task it is.
+            target = due.private_chat or (due.partner_chat if due.to_partner else None) or due.chat
             if target in stopped:  # its reminders are off now; the row stays unsent
                 continue
             result = await send(target, due, message_for(due, at))

@@ -212,3 +212,11 @@ class DueReminder:
     done: bool
     # The private chat of the member who took the task, when they have one with the bot.
     private_chat: ChatRef | None = None
+    # A two-sided plan: the partner's half (its chat and plan), once a partner joined.
+    partner_chat: ChatRef | None = None
+    partner_plan_id: int | None = None
+    # The reminder goes to the partner's chat (in ``language``, the partner plan's): the
+    # partner alone owns the task and no member took it with a private chat of their own.
+    to_partner: bool = False
+    # The partner alone owns the task (not joint): its members tick it.
+    partner_task: bool = False

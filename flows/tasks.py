@@ -168,6 +168,8 @@ VALUES_CHECK = _t("values_board", PREPARE, side=OURS)
 _ALL: dict[str, TaskTemplate] = {
     t.key: t for group in (*TEMPLATES.values(), SESSIONS, FINDING, (VALUES_CHECK,)) for t in group
 }
+# The tasks done together by nature (``is_joint``): storage routes their reminders by it.
+JOINT_KEYS = tuple(sorted(key for key, found in _ALL.items() if found.side == JOINT))
 # Spans over which a joint event becomes a series of sessions.
 LONG_SPANS = ("about_year", "ongoing", "several_years")
 

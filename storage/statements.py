@@ -23,6 +23,7 @@ from sqlalchemy import (
     Table,
     Text,
     bindparam,
+    case,
     cast,
     delete,
     func,
@@ -34,6 +35,8 @@ from sqlalchemy import (
 )
 from sqlalchemy.dialects import postgresql, sqlite
 
+from flows.model import PARTNER
+from flows.tasks import JOINT_KEYS
 from storage.models import Base
 from storage.session import ANSWER_COLUMNS, TASK_COLUMNS
 
@@ -313,21 +316,74 @@ def _private_chat() -> Any:
     )
 
 
+# Two-sided plans: the partner's half of a reminder's plan, and the partner's chat.
+partner_plan = plan.alias("partner_plan")
+partner_chat = association.alias("partner_chat")
+
+
+def _constant(value: str) -> Any:
+    """A fixed word of the domain written into the SQL (a task owner, a task key), not a
+    parameter: a change of it changes the compiled file, which a test checks."""
+    if not value.replace("_", "").isalnum() or not value.isascii():
+        raise ValueError(f"not a plain word: {value!r}")
+    return literal_column(f"'{value}'")
+
+
+def _with_partner(stmt: Any) -> Any:
+    """``stmt`` (on reminder, plan, association) with the reminder's task and, once a partner
+    joined the plan, the partner's half and chat. The half is the one the plan's latest used
+    invite links (as ``plan_link``): none while no one joined, or once the partner left."""
+    half = (
+        select(invite.c.partner_plan_id)
+        .where(invite.c.plan_id == reminder.c.plan_id, invite.c.used_at.is_not(None))
+        .order_by(invite.c.id.desc())
+        .limit(1)
+        .correlate(reminder)
+        .scalar_subquery()
+    )
+    return (
+        stmt.outerjoin(
+            task, (task.c.plan_id == reminder.c.plan_id) & (task.c.key == reminder.c.task_key)
+        )
+        .outerjoin(partner_plan, partner_plan.c.id == half)
+        .outerjoin(partner_chat, partner_chat.c.id == partner_plan.c.association_id)
+    )
+
+
+def _partner_task() -> Any:
+    """The partner alone owns the task: not ours, not one done together (``is_joint``),
+    which stays with the plan's chat."""
+    return (task.c.owner == _constant(PARTNER)) & task.c.key.not_in(
+        [_constant(key) for key in JOINT_KEYS]
+    )
+
+
+def _to_partner() -> Any:
+    """The reminder goes to the partner's chat: a task of the partner alone, on a plan the
+    partner joined, that no member with a private chat of their own took."""
+    return _partner_task() & partner_chat.c.id.is_not(None) & ~_private_chat()
+
+
 def _claim(pg: bool) -> Any:
     """Claim up to ``batch`` due rows: they get a lease, so no other sweep takes them until it
     runs out. SQLite runs the UPDATE under its one write lock, so the WHERE decides between
     sweeps; PostgreSQL skips rows another sweep has locked (FOR UPDATE SKIP LOCKED), and its
     UPDATE re-checks the WHERE on a row changed meanwhile."""
+    # The chat the reminder goes to decides whether it wants it: the partner's chat for a
+    # task of the partner's (its own /reminders off), else the plan's chat.
+    wanted = case((_to_partner(), partner_chat.c.reminders), else_=association.c.reminders)
     due = (
-        select(reminder.c.id)
-        .join(plan, plan.c.id == reminder.c.plan_id)
-        .join(association, association.c.id == plan.c.association_id)
+        _with_partner(
+            select(reminder.c.id)
+            .join(plan, plan.c.id == reminder.c.plan_id)
+            .join(association, association.c.id == plan.c.association_id)
+        )
         .where(
             reminder.c.sent_at.is_(None),
             reminder.c.due_at <= p("now", reminder.c.due_at),
             (reminder.c.lease_until.is_(None))
             | (reminder.c.lease_until <= p("now", reminder.c.lease_until)),
-            association.c.reminders == true(),
+            wanted == true(),
         )
         .order_by(reminder.c.due_at, reminder.c.id)
         .limit(p("batch", reminder.c.attempts))
@@ -345,6 +401,18 @@ def _claim(pg: bool) -> Any:
         )
         .returning(reminder.c.id)
     )
+
+
+# And where the partner's half is: its plan, chat and language; whether the reminder goes
+# there; whether the partner alone owns the task.
+PARTNER_DETAILS = (
+    partner_plan.c.id,
+    partner_chat.c.transport,
+    partner_chat.c.external_id,
+    partner_plan.c.language,
+    _to_partner(),
+    _partner_task(),
+)
 
 
 def _follow_through(pg: bool, upsert: Any) -> dict[str, Any]:
@@ -386,13 +454,11 @@ def _follow_through(pg: bool, upsert: Any) -> dict[str, Any]:
             reminder.c.plan_id == p("plan_id"), reminder.c.task_key == p("no_task")
         ),
         "claim_reminders": _claim(pg),
-        "reminder_details": select(*REMINDER_DETAILS, _private_chat())
-        .join(plan, plan.c.id == reminder.c.plan_id)
-        .join(association, association.c.id == plan.c.association_id)
-        .outerjoin(
-            task, (task.c.plan_id == reminder.c.plan_id) & (task.c.key == reminder.c.task_key)
-        )
-        .where(reminder.c.id == p("id")),
+        "reminder_details": _with_partner(
+            select(*REMINDER_DETAILS, _private_chat(), *PARTNER_DETAILS)
+            .join(plan, plan.c.id == reminder.c.plan_id)
+            .join(association, association.c.id == plan.c.association_id)
+        ).where(reminder.c.id == p("id")),
         "mark_sent": update(reminder)
         .where(reminder.c.id == p("id"), reminder.c.sent_at.is_(None))
         .values(sent_at=p("now", reminder.c.sent_at))

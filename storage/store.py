@@ -151,7 +151,11 @@ class SqlStore:
         (rid, kind, task_key, due_at, plan_id, transport, chat_id, zone, lang, answers) = rows[0][
             :10
         ]
-        claimed_by, claimed_by_id, due_on, done_by, private = rows[0][10:]
+        claimed_by, claimed_by_id, due_on, done_by, private = rows[0][10:15]
+        half_id, half_transport, half_chat_id, half_lang, to_partner, partner_task = rows[0][15:]
+        half = None if half_id is None else ChatRef(half_transport, str(half_chat_id))
+        if to_partner and half is not None:
+            lang = half_lang  # the partner's chat reads it in its own language
         return DueReminder(
             id=int(rid),
             kind=kind,
@@ -167,6 +171,10 @@ class SqlStore:
             due_on=due_on,
             done=done_by is not None,
             private_chat=ChatRef(transport, str(claimed_by_id)) if private else None,
+            partner_chat=half,
+            partner_plan_id=None if half_id is None else int(half_id),
+            to_partner=bool(to_partner) and half is not None,
+            partner_task=bool(partner_task),
         )
 
     async def mark_sent(self, reminder_id: int, now: datetime) -> bool:

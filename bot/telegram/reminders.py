@@ -5,8 +5,10 @@
   late). The sweep claims rows in the database, so instances never send one twice.
 - Reminder buttons (``m|<reminder id>|<action>``) act on the plan's chat, also when pressed in
   a member's private chat: Done ticks the task, Snooze moves it a week, Can't do it frees it
-  and tells the plan's chat. Review buttons store the answer and ask the next question; the
-  "what worked" question is answered by replying to it.
+  and tells the plan's chat. In a two-sided plan, pressed in the partner's chat they act on
+  the partner's half (its side of the shared board), and Can't do it tells that chat.
+  Review buttons store the answer and ask the next question; the "what worked" question is
+  answered by replying to it.
 - ``/due N DATE`` types a task's due date; ``/reminders on|off`` (admins only in groups).
 """
 
@@ -137,9 +139,28 @@ async def sweep_job(context: ContextTypes.DEFAULT_TYPE) -> None:
         logger.info("Reminders: %d claimed, %d sent", counts.claimed, counts.sent)
 
 
+def _as_chat(chat: ChatRef) -> ChatRef:
+    kind = "group" if chat.chat_id.startswith("-") else "private"
+    return ChatRef(chat.transport, chat.chat_id, kind)
+
+
 def _plan_chat(due: DueReminder) -> ChatRef:
-    kind = "group" if due.chat.chat_id.startswith("-") else "private"
-    return ChatRef(due.chat.transport, due.chat.chat_id, kind)
+    return _as_chat(due.chat)
+
+
+def _acting_side(due: DueReminder, tapped_in: str | None) -> tuple[ChatRef, int]:
+    """The chat and plan a task reminder's button acts on: the partner's half when tapped in
+    the partner's chat, or in the private chat of the partner's member who took a task of the
+    partner's (the shared board then lets them tick it as the partner's side); else the plan's
+    chat, as the plan's side, wherever it was tapped."""
+    half, half_plan = due.partner_chat, due.partner_plan_id
+    partner_side = tapped_in is not None and (
+        (half is not None and tapped_in == half.chat_id)
+        or (due.partner_task and tapped_in == due.claimed_by_id)
+    )
+    if partner_side and half is not None and half_plan is not None:
+        return _as_chat(half), half_plan
+    return _plan_chat(due), due.plan_id
 
 
 async def reminder_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -173,7 +194,9 @@ async def reminder_button(update: Update, context: ContextTypes.DEFAULT_TYPE) ->
             "snooze": ev.SnoozeTask(due.task_key),
             "cant": ev.FreeTask(due.task_key),
         }[action]
-        reply = await service.handle(plan_chat, member, event, plan_id=due.plan_id)
+        tapped_in = None if query.message is None else str(query.message.chat.id)
+        plan_chat, plan_id = _acting_side(due, tapped_in)
+        reply = await service.handle(plan_chat, member, event, plan_id=plan_id)
         note = reply.notes[0] if reply.notes else reply.text
         await tap.answer(note[:200])
         if reply.changed:
