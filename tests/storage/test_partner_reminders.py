@@ -8,22 +8,12 @@ import asyncio
 from datetime import UTC, datetime
 
 from flows import events as ev
-from flows.model import PARTNER, US, ChatRef, MemberRef
+from flows.model import ChatRef, MemberRef
 from flows.service import PlanningService
-from flows.tasks import is_joint
 from flows.texts import t
 from storage.store import SqlStore
 from tests.storage.test_sql_reminders import Outbox
-from tests.storage.test_two_sided import (
-    ANNA,
-    HOST,
-    THEIRS,
-    THEM,
-    Clock,
-    _board_tasks,
-    invited,
-    play,
-)
+from tests.storage.test_two_sided import ANNA, HOST, THEM, Clock, merged_board
 
 YUSUF_FI = MemberRef("7", "Yusuf", language="fi")  # the partner's group plans in Finnish
 # 20 May 2026 is due: the day before, at 10:00 in Helsinki (UTC+3).
@@ -32,14 +22,7 @@ DAY_BEFORE = datetime(2026, 5, 19, 7, tzinfo=UTC)
 
 async def _two_sided_with_due_days(store: SqlStore) -> tuple[PlanningService, str, str]:
     """Both halves done; a task of the partner's alone and one of ours, each due 20 May."""
-    service = PlanningService(store, clock=Clock())
-    code = await invited(service)
-    await service.join(THEM, YUSUF_FI, code)
-    await play(service, THEM, YUSUF_FI, THEIRS)
-    await service.handle(HOST, ANNA, ev.ShowTasks())  # the board becomes the merged split
-    tasks = {task.key: task for task in await _board_tasks(store)}
-    theirs = next(k for k, x in tasks.items() if x.owner == PARTNER and not is_joint(x))
-    ours = next(k for k, x in tasks.items() if x.owner == US and not is_joint(x))
+    service, _, theirs, ours = await merged_board(store, YUSUF_FI)
     await service.handle(THEM, YUSUF_FI, ev.SetDue(theirs, "2026-05-20"))
     await service.handle(HOST, ANNA, ev.SetDue(ours, "2026-05-20"))
     return service, theirs, ours

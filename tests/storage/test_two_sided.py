@@ -276,6 +276,25 @@ async def _board_tasks(store: SqlStore) -> list[Any]:
         return await session.tasks(plan.id)
 
 
+async def merged_board(
+    store: SqlStore, partner: MemberRef
+) -> tuple[PlanningService, dict[str, Any], str, str]:
+    """Both halves done and the shared board made: the service, the board's tasks by key, a
+    task of the partner's alone and one of ours."""
+    from flows.model import PARTNER, US
+    from flows.tasks import is_joint
+
+    service = PlanningService(store, clock=Clock())
+    code = await invited(service)
+    await service.join(THEM, partner, code)
+    await play(service, THEM, partner, THEIRS)
+    await service.handle(HOST, ANNA, ev.ShowTasks())  # the board becomes the merged split
+    tasks = {task.key: task for task in await _board_tasks(store)}
+    theirs = next(k for k, x in tasks.items() if x.owner == PARTNER and not is_joint(x))
+    ours = next(k for k, x in tasks.items() if x.owner == US and not is_joint(x))
+    return service, tasks, theirs, ours
+
+
 def _ticks(reply: Reply) -> list[str]:
     return [o.key.removeprefix("tick:") for o in reply.options if o.key.startswith("tick:")]
 
@@ -329,19 +348,10 @@ async def test_due_days_on_the_shared_board_each_side_its_own(
 ) -> None:
     from datetime import date
 
-    from flows.model import PARTNER, US
-    from flows.tasks import is_joint
     from flows.texts import format_day
     from storage.models import ReminderRow
 
-    service = PlanningService(store, clock=Clock())
-    code = await invited(service)
-    await service.join(THEM, YUSUF, code)
-    await play(service, THEM, YUSUF, THEIRS)
-    await service.handle(HOST, ANNA, ev.ShowTasks())  # the board becomes the merged split
-    tasks = {task.key: task for task in await _board_tasks(store)}
-    their_task = next(k for k, x in tasks.items() if x.owner == PARTNER and not is_joint(x))
-    our_task = next(k for k, x in tasks.items() if x.owner == US and not is_joint(x))
+    service, tasks, their_task, our_task = await merged_board(store, YUSUF)
 
     before = await _board_tasks(store)
     refused = await service.handle(THEM, YUSUF, ev.SetDue(our_task, "2026-05-20"))

@@ -21,8 +21,8 @@ from flows.texts import format_day, t
 from flows.twosided import for_viewer
 
 
-async def test_a_partner_task_is_reminded_in_the_partners_group(make_bot: Any, store: Any) -> None:
-    clock = Clock()  # 20 Nov 2026
+async def _partner_joined(make_bot: Any, store: Any, clock: Clock) -> tuple[Any, Member, Member]:
+    """Aino's chat invited the partner's group; Yusuf (its admin) joined and finished its half."""
     bot = await _bot(make_bot, store, clock)
     aino, code = await invite_link(bot)
     yusuf = Member(bot.app, bot.request, user_id=YUSUF_ID, chat_id=GROUP_ID, first_name="Yusuf")
@@ -30,6 +30,12 @@ async def test_a_partner_task_is_reminded_in_the_partners_group(make_bot: Any, s
     await yusuf.say(f"/start@{BOT_USERNAME} {code}")
     await yusuf.tap(yusuf.last(), label_data(yusuf.last(), t("two.join")))
     await finish_plan(bot.service, GROUP_ID, [yusuf], THEIRS)
+    return bot, aino, yusuf
+
+
+async def test_a_partner_task_is_reminded_in_the_partners_group(make_bot: Any, store: Any) -> None:
+    clock = Clock()  # 20 Nov 2026
+    bot, aino, yusuf = await _partner_joined(make_bot, store, clock)
     await yusuf.say(f"/language@{BOT_USERNAME} fi")  # the partner's group reads Finnish
 
     # The partner gives its own task a due day on its board (its own tasks first).
@@ -75,13 +81,7 @@ async def test_a_partner_member_who_took_the_task_gets_it_privately_and_ticks_it
     make_bot: Any, store: Any
 ) -> None:
     clock = Clock()
-    bot = await _bot(make_bot, store, clock)
-    _, code = await invite_link(bot)
-    yusuf = Member(bot.app, bot.request, user_id=YUSUF_ID, chat_id=GROUP_ID, first_name="Yusuf")
-    bot.request.member_status[(GROUP_ID, YUSUF_ID)] = "administrator"
-    await yusuf.say(f"/start@{BOT_USERNAME} {code}")
-    await yusuf.tap(yusuf.last(), label_data(yusuf.last(), t("two.join")))
-    await finish_plan(bot.service, GROUP_ID, [yusuf], THEIRS)
+    bot, _, yusuf = await _partner_joined(make_bot, store, clock)
     await yusuf.say(f"/tasks@{BOT_USERNAME}")
     _, tasks, _ = await stored(store, HOST_ID)
     key = next(x.key for x in tasks if x.owner == PARTNER and not is_joint(x))
