@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from functools import lru_cache
 from typing import Any
 
 from flows import reply as kinds
@@ -34,17 +35,14 @@ EDIT_PREFIX = "edit:"
 def option_labels(question: Question, lang: str) -> dict[str, str]:
     """Each option's label. Every question shown (and every typed answer) needs them: looked
     up in the catalog once per question and language."""
-    found = _LABELS.get((question.key, lang))
-    if found is None:
-        found = {o: option_label(question, o, lang) for o in question.options}
-        if len(_LABELS) >= _LABELS_SIZE:  # bounded, whatever languages come
-            _LABELS.clear()
-        _LABELS[(question.key, lang)] = found
-    return dict(found)  # the caller's own
+    return dict(_option_labels(question.key, lang))  # the caller's own
 
 
-_LABELS: dict[tuple[str, str], dict[str, str]] = cached_per_install({})
-_LABELS_SIZE = 1024
+@cached_per_install
+@lru_cache(maxsize=1024)  # bounded, whatever languages come
+def _option_labels(key: str, lang: str) -> dict[str, str]:
+    question = by_key(key)
+    return {o: option_label(question, o, lang) for o in question.options}
 
 
 def option_label(question: Question, option: str, lang: str) -> str:

@@ -18,7 +18,7 @@ import string
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
 if TYPE_CHECKING:
     from babel import Locale
@@ -69,10 +69,18 @@ def install(catalogs: Mapping[str, Catalog]) -> None:
 _on_install: list[Callable[[], None]] = []
 
 
-def cached_per_install(cache: dict[Any, Any]) -> dict[Any, Any]:
-    """``cache``, emptied whenever other catalogs are installed."""
-    _on_install.append(cache.clear)
-    return cache
+class _Cached(Protocol):
+    def cache_clear(self) -> None: ...
+
+
+CachedT = TypeVar("CachedT", bound=_Cached)
+
+
+def cached_per_install(function: CachedT) -> CachedT:
+    """``function`` (an ``lru_cache``d one), whose cache is emptied whenever other catalogs
+    are installed."""
+    _on_install.append(function.cache_clear)
+    return function
 
 
 def installed() -> bool:

@@ -133,9 +133,8 @@ def _problem(data: ButtonData) -> str | None:
 
 
 def encode(data: ButtonData) -> str:
-    return checked_size(
-        f"{FORMAT}|{data.plan_id}|{data.version}|"
-        f"{_tail(data.action, data.question, data.option, data.page)}"
+    return encode_button(
+        data.plan_id, data.version, data.action, data.question, data.option, data.page
     )
 
 

@@ -140,12 +140,9 @@ async def sweep_job(context: ContextTypes.DEFAULT_TYPE) -> None:
 
 
 def _as_chat(chat: ChatRef) -> ChatRef:
+    """``chat`` with its kind (Telegram's group ids are negative)."""
     kind = "group" if chat.chat_id.startswith("-") else "private"
     return ChatRef(chat.transport, chat.chat_id, kind)
-
-
-def _plan_chat(due: DueReminder) -> ChatRef:
-    return _as_chat(due.chat)
 
 
 def _acting_side(due: DueReminder, tapped_in: str | None) -> tuple[ChatRef, int]:
@@ -160,7 +157,7 @@ def _acting_side(due: DueReminder, tapped_in: str | None) -> tuple[ChatRef, int]
     )
     if partner_side and half is not None and half_plan is not None:
         return _as_chat(half), half_plan
-    return _plan_chat(due), due.plan_id
+    return _as_chat(due.chat), due.plan_id
 
 
 async def reminder_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -179,7 +176,7 @@ async def reminder_button(update: Update, context: ContextTypes.DEFAULT_TYPE) ->
         _, action = parsed
         service = deps(context).service
         member = member_ref(query.from_user)
-        plan_chat = _plan_chat(due)
+        plan_chat = _as_chat(due.chat)
         if ":" in action:  # a review answer
             step, value = action.split(":")
             reply = await service.review_answer(
